@@ -1,5 +1,7 @@
-# weft_module(NAME KIND pure|io SOURCES ... DEPS ... PRIVATE_DEPS ...)
+# weft_module(NAME KIND pure|io [DIR subdir] SOURCES ... DEPS ... PRIVATE_DEPS ...)
 #
+# DIR (default: the current folder) holds the module's include/ and src/, so a folder can
+# hold a pure core and its io adapter side by side (e.g. api/ and api/io/).
 # Creates weft_<NAME> with alias weft::<NAME>, headers in include/ as a FILE_SET
 # (so a module that does not link another cannot include its headers), warnings,
 # and header self-containment checks. A `pure` module is a deterministic core:
@@ -26,7 +28,11 @@ function(_weft_check_pure name)
 endfunction()
 
 function(weft_module name)
-  cmake_parse_arguments(M "" "KIND" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  cmake_parse_arguments(M "" "KIND;DIR" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  set(_dir ${CMAKE_CURRENT_SOURCE_DIR})
+  if(M_DIR)
+    set(_dir ${CMAKE_CURRENT_SOURCE_DIR}/${M_DIR})
+  endif()
   if(NOT M_KIND MATCHES "^(pure|io)$")
     message(FATAL_ERROR "weft_module(${name}): KIND must be pure or io")
   endif()
@@ -37,10 +43,9 @@ function(weft_module name)
   add_library(weft::${name} ALIAS weft_${name})
   set_target_properties(weft_${name} PROPERTIES WEFT_KIND ${M_KIND}
                                                 VERIFY_INTERFACE_HEADER_SETS ON)
-  file(GLOB_RECURSE _hdrs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/include/*.hpp)
-  target_sources(weft_${name} PUBLIC FILE_SET HEADERS
-                 BASE_DIRS ${CMAKE_CURRENT_SOURCE_DIR}/include FILES ${_hdrs})
-  target_include_directories(weft_${name} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+  file(GLOB_RECURSE _hdrs CONFIGURE_DEPENDS ${_dir}/include/*.hpp)
+  target_sources(weft_${name} PUBLIC FILE_SET HEADERS BASE_DIRS ${_dir}/include FILES ${_hdrs})
+  target_include_directories(weft_${name} PRIVATE ${_dir}/src)
   target_link_libraries(weft_${name} PUBLIC ${M_DEPS} PRIVATE ${M_PRIVATE_DEPS})
   weft_apply_warnings(weft_${name})
 endfunction()

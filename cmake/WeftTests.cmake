@@ -10,7 +10,7 @@ function(weft_test name)
   endif()
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE weft_catch_main ${T_DEPS})
-  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests ${CMAKE_SOURCE_DIR}/tests/support)
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${WEFT_TEST_BIN_DIR})
   weft_apply_warnings(${name})
   catch_discover_tests(${name} TEST_PREFIX "${T_TIER}.${name}: "

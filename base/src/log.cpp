@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "weft/base/log.hpp"
 
+#include <spdlog/sinks/stdout_sinks.h>
+
 #include <array>
 
 namespace weft::log {
@@ -28,6 +30,13 @@ std::string_view to_string(Level level) {
     if (l == level) return name;
   }
   return "info";
+}
+
+void init_stderr(Level level) {
+  auto logger = spdlog::stderr_logger_mt("weft");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
+  spdlog::set_default_logger(logger);
+  set_level(level);
 }
 
 void set_level(Level level) {

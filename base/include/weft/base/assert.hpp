@@ -7,9 +7,9 @@ namespace weft::detail {
 }
 
 /// Aborts with a message when `cond` is false. Write the belief that makes it true next to it.
-#define WEFT_ASSERT(cond, reason)                                   \
-  do {                                                              \
-    if (!(cond)) [[unlikely]]                                       \
+#define WEFT_ASSERT(cond, reason)                                     \
+  do {                                                                \
+    if (!(cond)) [[unlikely]]                                         \
       ::weft::detail::assert_fail(#cond, reason, __FILE__, __LINE__); \
   } while (0)
 

@@ -4,6 +4,7 @@
 
 #include <boost/system/error_code.hpp>
 
+#include <iosfwd>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -18,12 +19,12 @@ enum class Errc {
   out_of_range,      ///< a value or a read outside the allowed bounds
   not_found,
   already_exists,
-  io_error,       ///< a syscall or file operation failed (the message carries errno text)
-  busy,           ///< held by someone else (a lock, a busy database)
-  corrupt,        ///< persisted data fails its integrity check
-  unavailable,    ///< a peer or daemon is not reachable
+  io_error,     ///< a syscall or file operation failed (the message carries errno text)
+  busy,         ///< held by someone else (a lock, a busy database)
+  corrupt,      ///< persisted data fails its integrity check
+  unavailable,  ///< a peer or daemon is not reachable
   timed_out,
-  unsupported,    ///< a version or feature we do not speak
+  unsupported,  ///< a version or feature we do not speak
   internal,
 };
 
@@ -56,6 +57,13 @@ class Error {
   boost::system::error_code code_;
   std::string message_;
 };
+
+/// Prints the message. Also what makes a Result<T> printable: boost's operator<< for result
+/// needs one for the error type, and test frameworks (Catch's CHECK(result)) instantiate it.
+template <class Ch, class Tr>
+std::basic_ostream<Ch, Tr>& operator<<(std::basic_ostream<Ch, Tr>& os, const Error& e) {
+  return os << e.message();
+}
 
 /// Builds an Error from an errno value with the strerror text appended.
 Error errno_error(int err, std::string_view what);

@@ -16,18 +16,30 @@ enum class Level { trace, debug, info, warn, error, off };
 Result<Level> parse_level(std::string_view text);
 std::string_view to_string(Level level);
 
-/// Sets the process-wide level; the sink is stderr with timestamps.
+/// Sends logs to stderr as "<time> <level> <message>" (the daemon's log is its stderr).
+void init_stderr(Level level);
+/// Sets the process-wide level.
 void set_level(Level level);
 
 template <class... A>
-void trace(spdlog::format_string_t<A...> f, A&&... a) { spdlog::trace(f, std::forward<A>(a)...); }
+void trace(spdlog::format_string_t<A...> f, A&&... a) {
+  spdlog::trace(f, std::forward<A>(a)...);
+}
 template <class... A>
-void debug(spdlog::format_string_t<A...> f, A&&... a) { spdlog::debug(f, std::forward<A>(a)...); }
+void debug(spdlog::format_string_t<A...> f, A&&... a) {
+  spdlog::debug(f, std::forward<A>(a)...);
+}
 template <class... A>
-void info(spdlog::format_string_t<A...> f, A&&... a) { spdlog::info(f, std::forward<A>(a)...); }
+void info(spdlog::format_string_t<A...> f, A&&... a) {
+  spdlog::info(f, std::forward<A>(a)...);
+}
 template <class... A>
-void warn(spdlog::format_string_t<A...> f, A&&... a) { spdlog::warn(f, std::forward<A>(a)...); }
+void warn(spdlog::format_string_t<A...> f, A&&... a) {
+  spdlog::warn(f, std::forward<A>(a)...);
+}
 template <class... A>
-void error(spdlog::format_string_t<A...> f, A&&... a) { spdlog::error(f, std::forward<A>(a)...); }
+void error(spdlog::format_string_t<A...> f, A&&... a) {
+  spdlog::error(f, std::forward<A>(a)...);
+}
 
 }  // namespace weft::log

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+// The daemon's report: one typed snapshot that `GET /report` serialises as JSON and
+// `GET /status` renders as text, so the two can never disagree.
+#pragma once
+
+#include "weft/base/result.hpp"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace weft::api {
+
+/// One connection of a peer, as the topology knows it.
+struct PeerConnection {
+  std::string name;
+  std::string nickname;
+  std::string address;
+  bool outbound = false;
+  bool established = false;
+};
+
+struct PeerInfo {
+  std::string name;
+  std::string nickname;
+  std::vector<PeerConnection> connections;
+};
+
+/// A connection of the local peer (direction, remote address, state and why).
+struct ConnectionInfo {
+  std::string address;
+  bool outbound = false;
+  std::string state;  ///< established | pending | connecting | retrying | failed
+  std::string info;   ///< reason for failures, peer name(nickname) otherwise
+};
+
+struct RouterReport {
+  std::string name;      ///< peer name, "0a:1b:..:71"
+  std::string nickname;  ///< default: hostname
+  std::string protocol = "weft";
+  int protocol_min_version = 1;
+  int protocol_max_version = 1;
+  std::string encryption = "disabled";
+  std::vector<ConnectionInfo> connections;
+  std::vector<PeerInfo> peers;  ///< includes the local peer
+};
+
+struct DaemonReport {
+  std::int64_t pid = 0;
+  std::int64_t uptime_seconds = 0;
+  std::string data_dir;
+  std::string run_dir;
+  std::string api_socket;
+  std::string api_tcp;  ///< "127.0.0.1:6784", or "" when disabled
+  bool api_tcp_writable = false;
+};
+
+struct Report {
+  std::string version;
+  std::string commit;
+  RouterReport router;
+  DaemonReport daemon;
+};
+
+void to_json(nlohmann::json& j, const Report& r);
+void from_json(const nlohmann::json& j, Report& r);
+
+/// Serialises with two-space indentation, as `weft report` prints it.
+std::string report_to_json(const Report& report);
+/// Parses what report_to_json produced; bad input is an Errc::parse_error, never a throw.
+Result<Report> report_from_json(std::string_view text);
+
+}  // namespace weft::api

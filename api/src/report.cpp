@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "weft/api/report.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace weft::api {
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PeerConnection, name, nickname, address, outbound,
+                                                established)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PeerInfo, name, nickname, connections)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ConnectionInfo, address, outbound, state, info)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RouterReport, name, nickname, protocol,
+                                                protocol_min_version, protocol_max_version,
+                                                encryption, connections, peers)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DaemonReport, pid, uptime_seconds, data_dir,
+                                                run_dir, api_socket, api_tcp, api_tcp_writable)
+
+void to_json(nlohmann::json& j, const Report& r) {
+  j = nlohmann::json{
+      {"version", r.version}, {"commit", r.commit}, {"router", r.router}, {"daemon", r.daemon}};
+}
+
+void from_json(const nlohmann::json& j, Report& r) {
+  r.version = j.value("version", "");
+  r.commit = j.value("commit", "");
+  if (j.contains("router")) j.at("router").get_to(r.router);
+  if (j.contains("daemon")) j.at("daemon").get_to(r.daemon);
+}
+
+std::string report_to_json(const Report& report) {
+  return nlohmann::json(report).dump(2) + "\n";
+}
+
+Result<Report> report_from_json(std::string_view text) {
+  // allow_exceptions=false: a parse failure yields a discarded value instead of a throw.
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return Error(Errc::parse_error, "report is not a JSON object");
+  }
+  try {
+    return j.get<Report>();
+  } catch (const nlohmann::json::exception& e) {
+    // Type mismatches in fields surface as exceptions from nlohmann; turn them into values.
+    return Error(Errc::parse_error, std::string("report has a malformed field: ") + e.what());
+  }
+}
+
+}  // namespace weft::api

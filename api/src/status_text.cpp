@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "weft/api/status_text.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace weft::api {
+namespace {
+
+// weave pads keys to 15 columns; a longer key widens the block instead of breaking it.
+constexpr std::size_t kKeyWidth = 15;
+
+std::string pad_right(std::string s, std::size_t width) {
+  if (s.size() < width) s.append(width - s.size(), ' ');
+  return s;
+}
+
+std::string peer_label(const std::string& name, const std::string& nickname) {
+  return name + "(" + nickname + ")";
+}
+
+}  // namespace
+
+std::string render_block(const std::vector<std::pair<std::string, std::string>>& rows) {
+  std::size_t width = kKeyWidth;
+  for (const auto& row : rows) width = std::max(width, row.first.size());
+  std::string out;
+  for (const auto& [key, value] : rows) {
+    out.append(width - key.size(), ' ');
+    out += key + ": " + value + "\n";
+  }
+  return out;
+}
+
+std::string format_duration(std::int64_t seconds) {
+  if (seconds < 0) seconds = 0;
+  const std::int64_t d = seconds / 86400, h = seconds / 3600 % 24, m = seconds / 60 % 60,
+                     s = seconds % 60;
+  char buf[48];
+  if (d > 0) {
+    std::snprintf(buf, sizeof buf, "%lldd %lldh", static_cast<long long>(d),
+                  static_cast<long long>(h));
+  } else if (h > 0) {
+    std::snprintf(buf, sizeof buf, "%lldh %lldm", static_cast<long long>(h),
+                  static_cast<long long>(m));
+  } else if (m > 0) {
+    std::snprintf(buf, sizeof buf, "%lldm %llds", static_cast<long long>(m),
+                  static_cast<long long>(s));
+  } else {
+    std::snprintf(buf, sizeof buf, "%llds", static_cast<long long>(s));
+  }
+  return buf;
+}
+
+std::string render_status(const Report& r) {
+  std::string out = render_block({{"Version", r.version + " (" + r.commit + ")"}});
+  out += "\n";
+
+  const auto& rt = r.router;
+  std::size_t established = 0;
+  for (const auto& c : rt.connections) established += c.state == "established" ? 1 : 0;
+  std::string conns = std::to_string(rt.connections.size());
+  if (!rt.connections.empty()) conns += " (" + std::to_string(established) + " established)";
+  out += render_block({
+      {"Service", "router"},
+      {"Protocol", rt.protocol + " " + std::to_string(rt.protocol_min_version) + ".." +
+                       std::to_string(rt.protocol_max_version)},
+      {"Name", peer_label(rt.name, rt.nickname)},
+      {"Encryption", rt.encryption},
+      {"Connections", conns},
+      {"Peers", std::to_string(rt.peers.size())},
+  });
+  out += "\n";
+
+  const auto& d = r.daemon;
+  std::string api = d.api_socket;
+  if (!d.api_tcp.empty()) {
+    api += ", " + d.api_tcp + (d.api_tcp_writable ? " (read-write)" : " (read-only)");
+  }
+  out += render_block({
+      {"Service", "daemon"},
+      {"PID", std::to_string(d.pid)},
+      {"Uptime", format_duration(d.uptime_seconds)},
+      {"DataDir", d.data_dir},
+      {"RunDir", d.run_dir},
+      {"API", api},
+  });
+  return out;
+}
+
+std::string render_status_peers(const Report& r) {
+  std::string out;
+  for (const auto& p : r.router.peers) {
+    out += peer_label(p.name, p.nickname) + "\n";
+    for (const auto& c : p.connections) {
+      out += std::string("   ") + (c.outbound ? "-> " : "<- ") + pad_right(c.address, 21) + " " +
+             pad_right(peer_label(c.name, c.nickname), 37) + " " +
+             (c.established ? "established" : "pending") + "\n";
+    }
+  }
+  return out;
+}
+
+std::string render_status_connections(const Report& r) {
+  std::string out;
+  for (const auto& c : r.router.connections) {
+    out += std::string(c.outbound ? "-> " : "<- ") + pad_right(c.address, 21) + " " +
+           pad_right(c.state, 11) + " " + c.info + "\n";
+  }
+  return out;
+}
+
+}  // namespace weft::api

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "config.hpp"
+
+#include "weft/version.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+namespace weft::weftd {
+
+ParsedArgs parse_args(int argc, char** argv) {
+  Config c;
+  std::string level = "info";
+  CLI::App app{"weftd: the weft router daemon (mesh, IPAM, data plane, DNS)", "weftd"};
+  app.set_version_flag("--version", std::string("weftd ") + kVersion + " (" + kGitCommit + ")");
+  app.add_option("--data-dir", c.data_dir, "persistent state (weft.db, identity)")
+      ->envname("WEFT_DATA_DIR")
+      ->capture_default_str();
+  app.add_option("--run-dir", c.run_dir, "runtime files (weftd.sock)")
+      ->envname("WEFT_RUN_DIR")
+      ->capture_default_str();
+  app.add_option("--name", c.name, "peer name (8 hex bytes, e.g. 0a:1b:2c:3d:4e:5f:60:71)")
+      ->envname("WEFT_NAME");
+  app.add_option("--nickname", c.nickname, "human-readable peer name (default: hostname)")
+      ->envname("WEFT_NICKNAME");
+  app.add_option("--log-level", level, "trace, debug, info, warn, error or off")
+      ->envname("WEFT_LOG_LEVEL")
+      ->capture_default_str();
+  app.add_option("--api-tcp", c.api_tcp, "read-only TCP API address, or 'off'")
+      ->envname("WEFT_API_TCP")
+      ->capture_default_str();
+  app.add_flag("--api-writable-tcp", c.api_writable_tcp,
+               "allow writes on the TCP API (any local process could then change weft)")
+      ->envname("WEFT_API_WRITABLE_TCP");
+  app.add_flag("--reset-data", c.reset_data,
+               "wipe the database in --data-dir before starting (loses all state)")
+      ->envname("WEFT_RESET_DATA");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return {std::nullopt, app.exit(e)};
+  }
+  auto parsed = log::parse_level(level);
+  if (!parsed) {
+    std::cerr << "weftd: --log-level: " << parsed.error().message() << "\n";
+    return {std::nullopt, 2};
+  }
+  c.log_level = *parsed;
+  return {c, 0};
+}
+
+}  // namespace weft::weftd

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+// weftd's configuration: command-line flags with WEFT_* environment equivalents.
+#pragma once
+
+#include "weft/base/log.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace weft::weftd {
+
+struct Config {
+  std::filesystem::path data_dir = "/var/lib/weft";
+  std::filesystem::path run_dir = "/run/weft";
+  std::string name;      ///< peer name; empty = the persisted one, or a new random one
+  std::string nickname;  ///< empty = hostname
+  log::Level log_level = log::Level::info;
+  std::string api_tcp = "127.0.0.1:6784";  ///< "off" disables the TCP listener
+  bool api_writable_tcp = false;
+  bool reset_data = false;
+};
+
+/// The outcome of parsing argv: a config to run with, or an exit code (help, version, error)
+/// after CLI11 has printed what the user needs.
+struct ParsedArgs {
+  std::optional<Config> config;
+  int exit_code = 0;
+};
+
+ParsedArgs parse_args(int argc, char** argv);
+
+}  // namespace weft::weftd

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+// weftd's wiring: data-dir lock, store, identity, API server, signals. No domain logic.
+#pragma once
+
+#include "weft/api/report.hpp"
+#include "weft/api/routes.hpp"
+#include "weft/api/server.hpp"
+#include "weft/base/metrics.hpp"
+#include "weft/store/data_dir_lock.hpp"
+#include "weft/store/sqlite_store.hpp"
+
+#include "config.hpp"
+#include "identity.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <chrono>
+#include <memory>
+
+namespace weft::weftd {
+
+class Daemon {
+ public:
+  /// Starts everything or returns the first failure (nothing is left listening then).
+  static Result<std::unique_ptr<Daemon>> start(const Config& config, boost::asio::io_context& io);
+
+  /// Stops listening and releases the data dir; io.run() returns once in-flight work ends.
+  void stop();
+
+  [[nodiscard]] api::Report report() const;
+
+ private:
+  Daemon(const Config& config, boost::asio::io_context& io, store::DataDirLock lock,
+         std::unique_ptr<store::SqliteStore> store, Identity identity);
+  Result<void> listen();
+  void add_routes();
+
+  Config config_;
+  boost::asio::io_context& io_;
+  store::DataDirLock lock_;
+  std::unique_ptr<store::SqliteStore> store_;
+  Identity identity_;
+  std::string nickname_;
+  std::chrono::steady_clock::time_point started_;
+  MetricsRegistry metrics_;
+  api::ApiRoutes routes_;
+  api::ApiServer server_;
+  boost::asio::signal_set signals_;
+};
+
+}  // namespace weft::weftd

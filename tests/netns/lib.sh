@@ -1,0 +1,130 @@
+# Sourced by tests/netns/*_test.sh: namespaces, weftd processes, checks, cleanup.
+#
+# Rules (README.md "Network tests"): everything happens in namespaces this file creates
+# (names carry the test's pid), hosts use 198.18.0.0/15 on the underlay, nothing is added to
+# the root namespace, and only processes started here are ended, by pid.
+
+set -u
+
+WEFT_BIN_DIR=${WEFT_BIN_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/bin}
+T_PREFIX="wft$$"
+T_NAMESPACES=()
+T_PIDS=()
+T_PASS=0
+T_FAIL=0
+T_TMP=$(mktemp -d "/tmp/weft-netns-$$.XXXXXX")
+
+skip() { echo "SKIP: $*"; exit 77; }
+
+require_root_netns() {
+  [ "$(id -u)" -eq 0 ] || skip "netns tests need root"
+  command -v ip >/dev/null || skip "iproute2 is not installed"
+  ip netns add "${T_PREFIX}-probe" 2>/dev/null || skip "cannot create network namespaces here"
+  ip netns del "${T_PREFIX}-probe"
+  for b in weftd weft; do
+    [ -x "$WEFT_BIN_DIR/$b" ] || { echo "FAIL: $WEFT_BIN_DIR/$b not built"; exit 1; }
+  done
+}
+
+cleanup() {
+  local pid ns
+  for pid in "${T_PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null
+  done
+  for pid in "${T_PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
+  for ns in "${T_NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  if [ "${KEEP:-0}" = 1 ]; then echo "KEEP=1: logs in $T_TMP"; else rm -rf "$T_TMP"; fi
+}
+trap cleanup EXIT
+
+# ns_add NAME: a namespace "<prefix>-NAME" with loopback up; prints its full name.
+ns_add() {
+  local ns="${T_PREFIX}-$1"
+  ip netns add "$ns"
+  T_NAMESPACES+=("$ns")
+  ip -n "$ns" link set lo up
+  echo "$ns"
+}
+
+# make_hosts N: an underlay of N hosts joined through a switch namespace:
+#
+#   [h1 eth0 198.18.0.1/24]--+
+#   [h2 eth0 198.18.0.2/24]--+--[sw: bridge br0]
+#   [hN eth0 198.18.0.N/24]--+
+#
+# Sets HOSTS[i] (namespace of host i, 1-based) and SWITCH.
+make_hosts() {
+  local n=$1 i ns
+  SWITCH=$(ns_add sw)
+  ip -n "$SWITCH" link add br0 type bridge
+  ip -n "$SWITCH" link set br0 up
+  HOSTS=("")
+  for i in $(seq "$n"); do
+    ns=$(ns_add "h$i")
+    HOSTS+=("$ns")
+    ip link add "wft$$h$i" netns "$ns" type veth peer name "p$i" netns "$SWITCH"
+    ip -n "$ns" link set "wft$$h$i" name eth0
+    ip -n "$ns" addr add "198.18.0.$i/24" dev eth0
+    ip -n "$ns" link set eth0 up
+    ip -n "$SWITCH" link set "p$i" master br0 up
+  done
+}
+
+# in_ns NS CMD...: run CMD inside namespace NS.
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# start_weftd NS HOST [ARGS...]: weftd in NS with dirs under $T_TMP/HOST; sets WEFTD_PID.
+# Output goes to $T_TMP/HOST.log. Does not wait; see wait_weftd.
+start_weftd() {
+  local ns=$1 host=$2; shift 2
+  mkdir -p "$T_TMP/$host"
+  ip netns exec "$ns" "$WEFT_BIN_DIR/weftd" --data-dir "$T_TMP/$host/data" \
+    --run-dir "$T_TMP/$host/run" --nickname "$host" "$@" >>"$T_TMP/$host.log" 2>&1 &
+  WEFTD_PID=$!
+  T_PIDS+=("$WEFTD_PID")
+}
+
+# weft NS HOST ARGS...: the CLI against HOST's weftd.
+weft() { local ns=$1 host=$2; shift 2; in_ns "$ns" "$WEFT_BIN_DIR/weft" --run-dir "$T_TMP/$host/run" "$@"; }
+
+# wait_weftd NS HOST: until `weft status` answers (10 s), else fail the test.
+wait_weftd() {
+  local i
+  for i in $(seq 100); do
+    weft "$1" "$2" status >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "weftd on $2 did not answer within 10 s; its log:"; cat "$T_TMP/$2.log"
+  return 1
+}
+
+# stop_pid PID: SIGTERM, wait up to 10 s; returns the process's exit status (124 on timeout).
+stop_pid() {
+  local pid=$1 i
+  kill -TERM "$pid" 2>/dev/null || return 125
+  for i in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then return 124; fi
+  wait "$pid"
+}
+
+# check DESCRIPTION CMD...: CMD must succeed.
+check() {
+  local what=$1; shift
+  if "$@"; then echo "ok   - $what"; T_PASS=$((T_PASS + 1));
+  else echo "FAIL - $what"; T_FAIL=$((T_FAIL + 1)); fi
+}
+
+# contains HAYSTACK NEEDLE: for use with check.
+contains() { case "$1" in *"$2"*) return 0 ;; *) echo "    expected to find '$2' in: $1"; return 1 ;; esac; }
+
+finish() {
+  echo "$T_PASS passed, $T_FAIL failed"
+  [ "$T_FAIL" -eq 0 ]
+}

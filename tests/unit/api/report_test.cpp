@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "weft/api/report.hpp"
+
+#include <catch2/catch.hpp>
+
+using weft::api::Report;
+
+namespace {
+Report sample() {
+  Report r;
+  r.version = "0.1.0";
+  r.commit = "abc123";
+  r.router.name = "0a:1b:2c:3d:4e:5f:60:71";
+  r.router.nickname = "host1";
+  r.router.connections.push_back({"198.18.0.2:6783", true, "failed", "connection refused"});
+  r.router.peers.push_back(
+      {"0a:1b:2c:3d:4e:5f:60:71", "host1", {{"11:..", "host2", "198.18.0.2:6783", true, true}}});
+  r.daemon.pid = 42;
+  r.daemon.uptime_seconds = 3600;
+  r.daemon.data_dir = "/var/lib/weft";
+  r.daemon.api_tcp = "127.0.0.1:6784";
+  return r;
+}
+}  // namespace
+
+TEST_CASE("report survives a JSON round trip", "[api][report]") {
+  const Report r = sample();
+  auto back = weft::api::report_from_json(weft::api::report_to_json(r));
+  REQUIRE(back);
+  CHECK(back->version == "0.1.0");
+  CHECK(back->router.name == r.router.name);
+  CHECK(back->router.nickname == "host1");
+  REQUIRE(back->router.connections.size() == 1);
+  CHECK(back->router.connections[0].state == "failed");
+  CHECK(back->router.connections[0].info == "connection refused");
+  REQUIRE(back->router.peers.size() == 1);
+  REQUIRE(back->router.peers[0].connections.size() == 1);
+  CHECK(back->router.peers[0].connections[0].nickname == "host2");
+  CHECK(back->daemon.pid == 42);
+  CHECK(back->daemon.api_tcp == "127.0.0.1:6784");
+}
+
+TEST_CASE("report JSON uses the documented field names", "[api][report]") {
+  const std::string json = weft::api::report_to_json(sample());
+  for (const char* field : {"\"router\"", "\"name\"", "\"nickname\"", "\"encryption\"", "\"peers\"",
+                            "\"connections\"", "\"address\"", "\"state\"", "\"info\""}) {
+    CHECK(json.find(field) != std::string::npos);
+  }
+}
+
+TEST_CASE("bad report JSON is an error value, not a throw", "[api][report]") {
+  for (const char* bad : {"", "{", "[]", "42", "{\"router\": 7}", "{\"router\": {\"peers\": 1}}",
+                          "{\"daemon\": {\"pid\": \"x\"}}"}) {
+    INFO(bad);
+    auto r = weft::api::report_from_json(bad);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().is(weft::Errc::parse_error));
+  }
+}
