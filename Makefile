@@ -16,8 +16,10 @@ $(BUILD_DIR)/build.ninja:
 configure: deps $(BUILD_DIR)/build.ninja
 
 # build/bin is the contract path for binaries (DESIGN.md); it points at the preset's bin/.
+# all_verify_interface_header_sets compiles each public header alone (self-containment).
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target all_verify_interface_header_sets
 	@ln -sfn $(PRESET)/bin build/bin
 
 # Every tier: unit, sim, io, fuzz (corpus replay) and netns (as root). Ends with CTest's summary.

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root_netns
 
-H1=$(ns_add h1)
+ns_add h1; H1=$NS
 start_weftd "$H1" h1
 PID1=$WEFTD_PID
 check "weftd answers on its unix socket" wait_weftd "$H1" h1
@@ -31,7 +31,7 @@ check "identity key is mode 0600" test "$(stat -c %a "$T_TMP/h1/data/identity.ke
 check "database is mode 0600" test "$(stat -c %a "$T_TMP/h1/data/weft.db")" = 600
 
 # A second weftd on the same data dir is refused and names the pid holding it.
-H2=$(ns_add h2)
+ns_add h2; H2=$NS
 out=$(in_ns "$H2" "$WEFT_BIN_DIR/weftd" --data-dir "$T_TMP/h1/data" --run-dir "$T_TMP/other-run" 2>&1)
 rc=$?
 check "second weftd on the same data dir exits non-zero" test "$rc" -ne 0

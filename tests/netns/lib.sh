@@ -41,13 +41,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# ns_add NAME: a namespace "<prefix>-NAME" with loopback up; prints its full name.
+# ns_add NAME: a namespace "<prefix>-NAME" with loopback up; its full name is left in $NS.
+# (Not meant for $(...): a subshell would lose the record that cleanup needs.)
 ns_add() {
-  local ns="${T_PREFIX}-$1"
-  ip netns add "$ns"
-  T_NAMESPACES+=("$ns")
-  ip -n "$ns" link set lo up
-  echo "$ns"
+  NS="${T_PREFIX}-$1"
+  ip netns add "$NS"
+  T_NAMESPACES+=("$NS")
+  ip -n "$NS" link set lo up
 }
 
 # make_hosts N: an underlay of N hosts joined through a switch namespace:
@@ -59,12 +59,14 @@ ns_add() {
 # Sets HOSTS[i] (namespace of host i, 1-based) and SWITCH.
 make_hosts() {
   local n=$1 i ns
-  SWITCH=$(ns_add sw)
+  ns_add sw
+  SWITCH=$NS
   ip -n "$SWITCH" link add br0 type bridge
   ip -n "$SWITCH" link set br0 up
   HOSTS=("")
   for i in $(seq "$n"); do
-    ns=$(ns_add "h$i")
+    ns_add "h$i"
+    ns=$NS
     HOSTS+=("$ns")
     ip link add "wft$$h$i" netns "$ns" type veth peer name "p$i" netns "$SWITCH"
     ip -n "$ns" link set "wft$$h$i" name eth0
