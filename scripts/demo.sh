@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: start what weft can do today in network namespaces, show it, clean up.
-# Today: three hosts on a veth underlay, a weftd on each, `weft status` and metrics.
+# Today: three hosts on a veth underlay, a weftd on each joined into an encrypted mesh,
+# `weft status`, peers, connections and metrics.
 set -u
 src=$(cd "$(dirname "$0")/.." && pwd)
 export WEFT_BIN_DIR=${WEFT_BIN_DIR:-$src/build/bin}
@@ -16,14 +17,27 @@ say "three hosts on an underlay (198.18.0.0/24) through a switch namespace"
 make_hosts 3
 for i in 1 2 3; do ip -n "${HOSTS[$i]}" -br addr show eth0; done
 
-say "a weftd on each host (own --data-dir and --run-dir under $T_TMP)"
-for i in 1 2 3; do
-  start_weftd "${HOSTS[$i]}" "host$i"
+say "a weftd on each host, one generated mesh password, host2 and host3 pointed at host1"
+head -c 32 /dev/urandom | base64 >"$T_TMP/password"
+start_weftd "${HOSTS[1]}" host1 --password-file "$T_TMP/password"
+for i in 2 3; do
+  start_weftd "${HOSTS[$i]}" "host$i" --password-file "$T_TMP/password" --peer 198.18.0.1
 done
 for i in 1 2 3; do wait_weftd "${HOSTS[$i]}" "host$i" || exit 1; done
+for _ in $(seq 100); do  # discovery connects host2 and host3 too
+  n=$(weft "${HOSTS[2]}" host2 status connections | grep -c established)
+  [ "$n" = 2 ] && break
+  sleep 0.1
+done
 
 say "weft status on host1"
 weft "${HOSTS[1]}" host1 status
+
+say "weft status peers on host2 (every peer and its connections)"
+weft "${HOSTS[2]}" host2 status peers
+
+say "weft status connections on host3"
+weft "${HOSTS[3]}" host3 status connections
 
 say "every host has its own persisted peer name"
 for i in 1 2 3; do
@@ -34,5 +48,5 @@ done
 say "metrics from host2 (read-only TCP API on 127.0.0.1:6784 inside its namespace)"
 in_ns "${HOSTS[2]}" curl -sf http://127.0.0.1:6784/metrics | grep -E '^(weft_|process_resident)'
 
-say "the mesh, IPAM, pods and DNS arrive with the next issues (see README: what works today)"
+say "IPAM, pods and DNS arrive with the next issues (see README: what works today)"
 say "cleaning up: SIGTERM to each weftd, namespaces removed"

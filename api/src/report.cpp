@@ -8,10 +8,12 @@ namespace weft::api {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PeerConnection, name, nickname, address, outbound,
                                                 established)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PeerInfo, name, nickname, connections)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ConnectionInfo, address, outbound, state, info)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ConnectionInfo, address, outbound, state, info,
+                                                encrypted)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RouterReport, name, nickname, protocol,
                                                 protocol_min_version, protocol_max_version,
-                                                encryption, connections, peers)
+                                                encryption, peer_discovery, port, targets,
+                                                terminations, connections, peers)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DaemonReport, pid, uptime_seconds, data_dir,
                                                 run_dir, api_socket, api_tcp, api_tcp_writable)
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <vector>
 
 namespace weft::api {
 namespace {
@@ -57,18 +58,34 @@ std::string render_status(const Report& r) {
   out += "\n";
 
   const auto& rt = r.router;
-  std::size_t established = 0;
-  for (const auto& c : rt.connections) established += c.state == "established" ? 1 : 0;
+  // "5 (1 established, 1 pending, 1 retrying, 1 failed, 1 connecting)", as weave prints it.
   std::string conns = std::to_string(rt.connections.size());
-  if (!rt.connections.empty()) conns += " (" + std::to_string(established) + " established)";
+  std::vector<std::string> parts;
+  for (const char* state : {"established", "pending", "retrying", "failed", "connecting"}) {
+    const auto n = std::count_if(rt.connections.begin(), rt.connections.end(),
+                                 [&](const ConnectionInfo& c) { return c.state == state; });
+    if (n > 0) parts.push_back(std::to_string(n) + " " + state);
+  }
+  if (!parts.empty()) {
+    conns += " (";
+    for (std::size_t i = 0; i < parts.size(); ++i) conns += (i ? ", " : "") + parts[i];
+    conns += ")";
+  }
+  std::size_t links = 0;
+  for (const auto& p : r.router.peers) {
+    for (const auto& c : p.connections) links += c.established ? 1 : 0;
+  }
   out += render_block({
       {"Service", "router"},
       {"Protocol", rt.protocol + " " + std::to_string(rt.protocol_min_version) + ".." +
                        std::to_string(rt.protocol_max_version)},
       {"Name", peer_label(rt.name, rt.nickname)},
       {"Encryption", rt.encryption},
+      {"PeerDiscovery", rt.peer_discovery ? "enabled" : "disabled"},
+      {"Targets", std::to_string(rt.targets.size())},
       {"Connections", conns},
-      {"Peers", std::to_string(rt.peers.size())},
+      {"Peers", std::to_string(rt.peers.size()) + " (with " + std::to_string(links) +
+                    " established connections)"},
   });
   out += "\n";
 
@@ -105,8 +122,15 @@ std::string render_status_connections(const Report& r) {
   std::string out;
   for (const auto& c : r.router.connections) {
     out += std::string(c.outbound ? "-> " : "<- ") + pad_right(c.address, 21) + " " +
-           pad_right(c.state, 11) + " " + c.info + "\n";
+           pad_right(c.state, 11) + " " + (c.encrypted ? "encrypted   " : "unencrypted ") + c.info +
+           "\n";
   }
+  return out;
+}
+
+std::string render_status_targets(const Report& r) {
+  std::string out;
+  for (const auto& t : r.router.targets) out += t + "\n";
   return out;
 }
 

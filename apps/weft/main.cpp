@@ -10,9 +10,9 @@
 namespace {
 
 // Prints the body of GET `target`, or why it could not be had. Returns the exit code.
-int show(const weft::api::ApiClient& client, const std::string& target,
-         const std::string& run_dir) {
-  auto res = client.request("GET", target);
+int show(const weft::api::ApiClient& client, const std::string& target, const std::string& run_dir,
+         const std::string& method = "GET", const std::string& body = "") {
+  auto res = client.request(method, target, body);
   if (!res) {
     if (res.error().is(weft::Errc::unavailable)) {
       std::cerr << "weft: " << res.error().message() << "; start it with `weftd --run-dir "
@@ -42,16 +42,35 @@ int main(int argc, char** argv) {
 
   auto* status = app.add_subcommand("status", "show the state of weftd (weave status look)");
   std::string what;
-  status->add_option("what", what, "peers | connections")
-      ->check(CLI::IsMember({"peers", "connections"}));
+  status->add_option("what", what, "peers | connections | targets")
+      ->check(CLI::IsMember({"peers", "connections", "targets"}));
   auto* report = app.add_subcommand("report", "print weftd's full report as JSON");
-  auto* version = app.add_subcommand("version", "print the version of weft (and of weftd)");
+  auto* version = app.add_subcommand("version", "print the version of weft");
+  std::vector<std::string> connect_peers, forget_peers;
+  auto* connect = app.add_subcommand("connect", "add mesh targets (kept across restarts)");
+  connect->add_option("peers", connect_peers, "HOST[:PORT] ...")->required();
+  auto* forget = app.add_subcommand("forget", "remove mesh targets");
+  forget->add_option("peers", forget_peers, "HOST[:PORT] ...")->required();
 
   CLI11_PARSE(app, argc, argv);
   const weft::api::ApiClient client(std::filesystem::path(run_dir) / "weftd.sock",
                                     std::chrono::seconds(10));
 
   if (*status) return show(client, what.empty() ? "/status" : "/status/" + what, run_dir);
+  if (*connect || *forget) {
+    std::string body = "{\"peers\": [";
+    const auto& peers = *connect ? connect_peers : forget_peers;
+    for (std::size_t i = 0; i < peers.size(); ++i) {
+      body += (i ? ", \"" : "\"");
+      for (char ch : peers[i]) {
+        if (ch == '"' || ch == '\\') body += '\\';
+        body += ch;
+      }
+      body += "\"";
+    }
+    body += "]}";
+    return show(client, *connect ? "/connect" : "/forget", run_dir, "POST", body);
+  }
   if (*report) return show(client, "/report", run_dir);
   if (*version) {
     std::cout << "weft " << weft::kVersion << " (" << weft::kGitCommit << ")\n";

@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 namespace weft::weftd {
@@ -36,6 +38,28 @@ ParsedArgs parse_args(int argc, char** argv) {
   app.add_flag("--reset-data", c.reset_data,
                "wipe the database in --data-dir before starting (loses all state)")
       ->envname("WEFT_RESET_DATA");
+  std::string password_file;
+  bool no_discovery = false;
+  app.add_option("--host", c.host, "address to accept mesh connections on")
+      ->envname("WEFT_HOST")
+      ->capture_default_str();
+  app.add_option("--port", c.port, "mesh port (TCP control; UDP data later)")
+      ->envname("WEFT_PORT")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
+  app.add_option("--peer", c.peers, "a peer to connect to, HOST[:PORT]; repeat for more")
+      ->envname("WEFT_PEERS")
+      ->delimiter(',');
+  app.add_option("--password-file", password_file,
+                 "file holding the mesh password (or set WEFT_PASSWORD); encrypts the mesh")
+      ->envname("WEFT_PASSWORD_FILE")
+      ->check(CLI::ExistingFile);
+  app.add_flag("--no-discovery", no_discovery, "connect only to --peer and `weft connect` targets")
+      ->envname("WEFT_NO_DISCOVERY");
+  app.add_option("--conn-limit", c.conn_limit, "most connections this peer makes or accepts")
+      ->envname("WEFT_CONN_LIMIT")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -47,6 +71,18 @@ ParsedArgs parse_args(int argc, char** argv) {
     return {std::nullopt, 2};
   }
   c.log_level = *parsed;
+  c.discovery = !no_discovery;
+  if (!password_file.empty()) {
+    std::ifstream in(password_file);
+    std::getline(in, c.password);
+    if (c.password.empty()) {
+      std::cerr << "weftd: --password-file " << password_file
+                << " is empty: write the mesh password on its first line\n";
+      return {std::nullopt, 2};
+    }
+  } else if (const char* pw = std::getenv("WEFT_PASSWORD"); pw && *pw) {
+    c.password = pw;
+  }
   return {c, 0};
 }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace weft::weftd {
 
@@ -19,6 +20,14 @@ struct Config {
   std::string api_tcp = "127.0.0.1:6784";  ///< "off" disables the TCP listener
   bool api_writable_tcp = false;
   bool reset_data = false;
+
+  // Mesh.
+  std::string host = "0.0.0.0";  ///< address to accept mesh connections on
+  int port = 6783;
+  std::vector<std::string> peers;  ///< --peer, repeatable
+  std::string password;            ///< from --password-file or WEFT_PASSWORD, never argv
+  bool discovery = true;
+  int conn_limit = 100;
 };
 
 /// The outcome of parsing argv: a config to run with, or an exit code (help, version, error)

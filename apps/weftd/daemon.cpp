@@ -54,6 +54,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const Config& config, asio::io_con
 
   std::unique_ptr<Daemon> d(
       new Daemon(config, io, std::move(*lock), std::move(*db), std::move(*identity)));
+  if (auto m = d->start_mesh(); !m) return m.error();
   if (auto l = d->listen(); !l) return l.error();
   log::info("weftd {} started: peer {}({}), data dir {}, api {}", kVersion,
             d->identity_.name.to_string(), d->nickname_, config.data_dir.string(),
@@ -78,6 +79,7 @@ Daemon::Daemon(const Config& config, asio::io_context& io, store::DataDirLock lo
              {{"version", kVersion}, {"commit", kGitCommit}})
       .set(1);
   add_routes();
+  add_mesh_routes();
 }
 
 void Daemon::add_routes() {
@@ -99,8 +101,7 @@ void Daemon::add_routes() {
   });
   routes_.add("GET", "/metrics", [this](const HttpRequest&) {
     collect_process_metrics(metrics_);
-    metrics_.gauge("weft_peers", "Peers known to this router, itself included.")
-        .set(static_cast<double>(report().router.peers.size()));
+    update_mesh_metrics();
     HttpResponse r = HttpResponse::text(metrics_.render());
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return r;
@@ -127,6 +128,7 @@ Result<void> Daemon::listen() {
 }
 
 void Daemon::stop() {
+  if (runner_) runner_->stop();
   server_.stop();
   boost::system::error_code ec;
   signals_.cancel(ec);
@@ -136,9 +138,7 @@ api::Report Daemon::report() const {
   api::Report r;
   r.version = kVersion;
   r.commit = kGitCommit;
-  r.router.name = identity_.name.to_string();
-  r.router.nickname = nickname_;
-  r.router.peers.push_back({r.router.name, nickname_, {}});
+  r.router = router_report();
   r.daemon.pid = ::getpid();
   r.daemon.uptime_seconds =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_)

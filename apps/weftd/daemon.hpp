@@ -6,6 +6,9 @@
 #include "weft/api/routes.hpp"
 #include "weft/api/server.hpp"
 #include "weft/base/metrics.hpp"
+#include "weft/base/sodium_rng.hpp"
+#include "weft/gossip/mesh.hpp"
+#include "weft/gossip/mesh_runner.hpp"
 #include "weft/store/data_dir_lock.hpp"
 #include "weft/store/sqlite_store.hpp"
 
@@ -35,6 +38,12 @@ class Daemon {
          std::unique_ptr<store::SqliteStore> store, Identity identity);
   Result<void> listen();
   void add_routes();
+  // The mesh (mesh.cpp): start, targets, its part of the report and metrics.
+  Result<void> start_mesh();
+  void add_mesh_routes();
+  Result<void> persist_targets();
+  [[nodiscard]] api::RouterReport router_report() const;
+  void update_mesh_metrics();
 
   Config config_;
   boost::asio::io_context& io_;
@@ -47,6 +56,9 @@ class Daemon {
   api::ApiRoutes routes_;
   api::ApiServer server_;
   boost::asio::signal_set signals_;
+  SodiumRng rng_;
+  std::unique_ptr<gossip::Mesh> mesh_;  // declared before the runner, which uses it
+  std::unique_ptr<gossip::MeshRunner> runner_;
 };
 
 }  // namespace weft::weftd

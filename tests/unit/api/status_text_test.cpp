@@ -30,8 +30,10 @@ TEST_CASE("status shows name(nickname), counts and the API", "[api][status]") {
   const std::string s = render_status(r);
   CHECK(s.find("        Version: 0.1.0 (g1)\n") != std::string::npos);
   CHECK(s.find("           Name: 0a:1b:2c:3d:4e:5f:60:71(h1)\n") != std::string::npos);
-  CHECK(s.find("    Connections: 2 (1 established)\n") != std::string::npos);
-  CHECK(s.find("          Peers: 1\n") != std::string::npos);
+  CHECK(s.find("    Connections: 2 (1 established, 1 failed)\n") != std::string::npos);
+  CHECK(s.find("          Peers: 1 (with 0 established connections)\n") != std::string::npos);
+  CHECK(s.find("  PeerDiscovery: enabled\n") != std::string::npos);
+  CHECK(s.find("        Targets: 0\n") != std::string::npos);
   CHECK(s.find("            API: /run/weft/weftd.sock, 127.0.0.1:6784 (read-only)\n") !=
         std::string::npos);
   CHECK(s.find("         Uptime: 2m 5s\n") != std::string::npos);
@@ -41,9 +43,10 @@ TEST_CASE("connections render one aligned line each", "[api][status]") {
   Report r;
   r.router.connections.push_back({"198.18.0.3:6783", true, "failed", "refused, retry: 5s"});
   r.router.connections.push_back({"198.18.0.4:41234", false, "established", "x(h4)"});
+  r.router.connections[1].encrypted = true;
   CHECK(render_status_connections(r) ==
-        "-> 198.18.0.3:6783       failed      refused, retry: 5s\n"
-        "<- 198.18.0.4:41234      established x(h4)\n");
+        "-> 198.18.0.3:6783       failed      unencrypted refused, retry: 5s\n"
+        "<- 198.18.0.4:41234      established encrypted   x(h4)\n");
 }
 
 TEST_CASE("durations read like weave's", "[api][status]") {

@@ -34,6 +34,7 @@ struct ConnectionInfo {
   bool outbound = false;
   std::string state;  ///< established | pending | connecting | retrying | failed
   std::string info;   ///< reason for failures, peer name(nickname) otherwise
+  bool encrypted = false;
 };
 
 struct RouterReport {
@@ -43,6 +44,10 @@ struct RouterReport {
   int protocol_min_version = 1;
   int protocol_max_version = 1;
   std::string encryption = "disabled";
+  bool peer_discovery = true;
+  int port = 6783;
+  std::vector<std::string> targets;
+  std::uint64_t terminations = 0;
   std::vector<ConnectionInfo> connections;
   std::vector<PeerInfo> peers;  ///< includes the local peer
 };
