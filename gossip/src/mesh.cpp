@@ -92,6 +92,14 @@ void Mesh::start_handshake(Conn& c) {
   effects_.push_back(SendEffect{c.id, std::move(out)});
 }
 
+void Mesh::send_handshake_frame(Conn& c, std::span<const std::uint8_t> payload) {
+  Bytes out;
+  append_frame(out, payload);
+  stats_.bytes_sent += out.size();
+  c.last_sent = now_;
+  effects_.push_back(SendEffect{c.id, std::move(out)});
+}
+
 void Mesh::on_bytes(ConnId id, std::span<const std::uint8_t> bytes, TimePoint now) {
   now_ = now;
   auto it = conns_.find(id);
@@ -122,19 +130,27 @@ void Mesh::on_frame(Conn& c, std::span<const std::uint8_t> frame) {
       close(c.id, auth.error().message(), self);
       return;
     }
-    Bytes out;
-    append_frame(out, *auth);
-    stats_.bytes_sent += out.size();
-    effects_.push_back(SendEffect{c.id, std::move(out)});
+    // The dialler proves it knows the password first. The accepting side holds its own
+    // auth frame back until that proof checks out, so a stranger who dials a weftd never
+    // receives anything keyed by the password that it could test guesses against offline.
+    if (c.outbound) {
+      send_handshake_frame(c, *auth);
+    } else {
+      c.held_auth = std::move(*auth);
+    }
     c.peer = c.handshake->remote_hello().name;
     return;
   }
   if (c.state == Conn::State::handshaking) {
     auto session = c.handshake->on_auth(frame);
     if (!session) {
+      // Tell the dialler it failed without telling it anything else: an all-zero auth
+      // frame never verifies, so it reports the same reason ("password mismatch").
+      if (!c.outbound) send_handshake_frame(c, Bytes(c.held_auth.size(), 0));
       close(c.id, session.error().message());
       return;
     }
+    if (!c.outbound) send_handshake_frame(c, c.held_auth);
     c.session.emplace(std::move(*session));
     c.handshake.reset();
     on_established(c);

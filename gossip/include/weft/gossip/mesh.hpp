@@ -135,6 +135,7 @@ class Mesh {
     enum class State { connecting, handshaking, established } state = State::connecting;
     std::optional<Handshake> handshake;
     bool hello_received = false;
+    Bytes held_auth;  ///< accepting side: our auth frame, sent once the dialler's verifies
     std::optional<Session> session;
     FrameReader reader;
     PeerName peer;
@@ -151,6 +152,7 @@ class Mesh {
   };
 
   void start_handshake(Conn& c);
+  void send_handshake_frame(Conn& c, std::span<const std::uint8_t> payload);
   void on_frame(Conn& c, std::span<const std::uint8_t> frame);
   void on_established(Conn& c);
   void on_message(Conn& c, Message msg);

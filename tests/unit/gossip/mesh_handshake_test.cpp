@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+// Two mesh cores wired back to back in memory: the accepting side sends nothing keyed by
+// the password before the dialler has proven it knows it, and both still report why a
+// handshake failed.
+#include "weft/gossip/frame_reader.hpp"
+#include "weft/gossip/mesh.hpp"
+
+#include <catch2/catch.hpp>
+#include <sodium.h>
+
+using namespace weft;
+using namespace weft::gossip;
+
+namespace {
+
+MeshConfig config(std::uint64_t name, const char* password) {
+  MeshConfig c;
+  c.name = PeerName(name);
+  c.nickname = "n" + std::to_string(name);
+  c.incarnation = name;
+  for (std::size_t i = 0; i < c.static_secret.size(); ++i) {
+    c.static_secret[i] = static_cast<std::uint8_t>(name * 31 + i);
+  }
+  REQUIRE(sodium_init() >= 0);
+  crypto_scalarmult_base(c.static_public.data(), c.static_secret.data());
+  if (password) c.psk = derive_psk(password);
+  return c;
+}
+
+struct Pair {
+  Xoshiro256Rng ra{1}, rb{2};
+  Mesh a, b;  // a dials b
+  ConnId a_conn = 0, b_conn = 0;
+  std::vector<std::vector<std::uint8_t>> b_frames;  // what b sent, frame by frame
+  FrameReader b_reader;
+
+  Pair(const char* pa, const char* pb)
+      : a(config(1, pa), ra, kEpoch), b(config(2, pb), rb, kEpoch) {
+    REQUIRE(a.connect("b", kEpoch));
+    a.on_tick(kEpoch);
+    auto effects = a.take_effects();
+    REQUIRE(effects.size() == 1);
+    a_conn = std::get<DialEffect>(effects[0]).conn;
+    b_conn = b.on_accepted("198.18.0.1:40000", kEpoch);
+    a.on_dialed(a_conn, kEpoch);
+    for (int round = 0; round < 20; ++round) {
+      for (auto& e : a.take_effects()) {
+        if (auto* s = std::get_if<SendEffect>(&e)) b.on_bytes(b_conn, s->bytes, kEpoch);
+        if (std::get_if<CloseEffect>(&e)) b.on_closed(b_conn, "closed by peer", kEpoch);
+      }
+      for (auto& e : b.take_effects()) {
+        if (auto* s = std::get_if<SendEffect>(&e)) {
+          REQUIRE(b_reader.feed(s->bytes));
+          while (auto f = b_reader.next()) b_frames.push_back(*f);
+          a.on_bytes(a_conn, s->bytes, kEpoch);
+        }
+        if (std::get_if<CloseEffect>(&e)) a.on_closed(a_conn, "closed by peer", kEpoch);
+      }
+    }
+  }
+};
+
+bool has_failure(const Mesh& m, const std::string& reason) {
+  for (const auto& c : m.connections(kEpoch)) {
+    if (c.state == "failed" && c.info.find(reason) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("same password: both ends establish", "[gossip][mesh]") {
+  Pair p("pw", "pw");
+  CHECK(p.a.established_count() == 1);
+  CHECK(p.b.established_count() == 1);
+  REQUIRE(p.b_frames.size() >= 2);
+  CHECK(p.b_frames[1] != std::vector<std::uint8_t>(32, 0));  // a real auth frame
+}
+
+TEST_CASE("wrong password: the acceptor reveals nothing and both ends say why", "[gossip][mesh]") {
+  Pair p("pw", "other");
+  CHECK(p.a.established_count() == 0);
+  CHECK(p.b.established_count() == 0);
+  // b sent its hello, then only an all-zero auth frame: nothing keyed by its password.
+  REQUIRE(p.b_frames.size() == 2);
+  CHECK(p.b_frames[1] == std::vector<std::uint8_t>(32, 0));
+  CHECK(has_failure(p.a, "password mismatch"));
+  CHECK(has_failure(p.b, "password mismatch"));
+}
+
+TEST_CASE("no password on one side: both ends say encryption mismatch", "[gossip][mesh]") {
+  Pair p("pw", nullptr);
+  CHECK(p.a.established_count() == 0);
+  CHECK(has_failure(p.a, "encryption mismatch"));
+  CHECK(has_failure(p.b, "encryption mismatch"));
+}
