@@ -123,7 +123,6 @@ void MeshSim::deliver(NodeId from, NodeId to, SimPacket& pkt) {
       p.mesh->on_dialed(pkt.to_conn, now);
       break;
     }
-    case SimPacket::Kind::refused: break;
     case SimPacket::Kind::data:
       if (p.remote.count(pkt.to_conn) == 0) return;
       p.mesh->on_bytes(pkt.to_conn, pkt.bytes, now);

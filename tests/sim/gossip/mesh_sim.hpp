@@ -14,7 +14,7 @@
 namespace weft::testing {
 
 struct SimPacket {
-  enum class Kind { syn, syn_ack, refused, data, fin } kind = Kind::data;
+  enum class Kind { syn, syn_ack, data, fin } kind = Kind::data;
   gossip::ConnId from_conn = 0;  ///< the sender's connection id
   gossip::ConnId to_conn = 0;    ///< the receiver's id (0 for syn)
   gossip::Bytes bytes;
