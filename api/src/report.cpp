@@ -10,10 +10,12 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PeerConnection, name, nickname, 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PeerInfo, name, nickname, connections)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ConnectionInfo, address, outbound, state, info,
                                                 encrypted)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RouteInfo, destination, destination_nickname, via,
+                                                via_nickname)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RouterReport, name, nickname, protocol,
                                                 protocol_min_version, protocol_max_version,
                                                 encryption, peer_discovery, port, targets,
-                                                terminations, connections, peers)
+                                                terminations, connections, peers, routes)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DaemonReport, pid, uptime_seconds, data_dir,
                                                 run_dir, api_socket, api_tcp, api_tcp_writable)
 

@@ -134,4 +134,15 @@ std::string render_status_targets(const Report& r) {
   return out;
 }
 
+std::string render_status_routes(const Report& r) {
+  std::string out;
+  for (const auto& rt : r.router.routes) {
+    out +=
+        pad_right(peer_label(rt.destination, rt.destination_nickname), 37) + " via " +
+        (rt.via == rt.destination ? std::string("direct") : peer_label(rt.via, rt.via_nickname)) +
+        "\n";
+  }
+  return out;
+}
+
 }  // namespace weft::api

@@ -42,8 +42,8 @@ int main(int argc, char** argv) {
 
   auto* status = app.add_subcommand("status", "show the state of weftd (weave status look)");
   std::string what;
-  status->add_option("what", what, "peers | connections | targets")
-      ->check(CLI::IsMember({"peers", "connections", "targets"}));
+  status->add_option("what", what, "peers | connections | targets | routes")
+      ->check(CLI::IsMember({"peers", "connections", "targets", "routes"}));
   auto* report = app.add_subcommand("report", "print weftd's full report as JSON");
   auto* version = app.add_subcommand("version", "print the version of weft");
   std::vector<std::string> connect_peers, forget_peers;

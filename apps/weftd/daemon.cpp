@@ -96,6 +96,9 @@ void Daemon::add_routes() {
   routes_.add("GET", "/status/connections", [this](const HttpRequest&) {
     return HttpResponse::text(api::render_status_connections(report()));
   });
+  routes_.add("GET", "/status/routes", [this](const HttpRequest&) {
+    return HttpResponse::text(api::render_status_routes(report()));
+  });
   routes_.add("GET", "/report", [this](const HttpRequest&) {
     return HttpResponse::json(api::report_to_json(report()));
   });

@@ -150,6 +150,16 @@ api::RouterReport Daemon::router_report() const {
     }
     r.peers.push_back(std::move(p));
   }
+  const auto nick = [&topo](PeerName n) {
+    const auto* e = topo.find(n);
+    return e ? e->nickname : std::string();
+  };
+  for (const auto dst : topo.routes().reachable()) {
+    if (dst == identity_.name) continue;
+    if (auto via = topo.routes().next_hop(dst)) {
+      r.routes.push_back({dst.to_string(), nick(dst), via->to_string(), nick(*via)});
+    }
+  }
   return r;
 }
 

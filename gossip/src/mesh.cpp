@@ -11,6 +11,11 @@ namespace weft::gossip {
 namespace {
 constexpr std::size_t kRecentFailures = 16;
 constexpr Duration kRecentFailureAge = std::chrono::minutes(5);
+// How long a peer whose connection dropped is redialled at its last address, even when no
+// topology entry mentions that address any more (a peer killed, rebooted or partitioned
+// away). Long enough to ride out a restart or an outage, short enough not to dial a
+// decommissioned host forever.
+constexpr Duration kLostPeerRetention = std::chrono::minutes(15);
 
 ConnectionMakerConfig maker_config(const MeshConfig& c) {
   ConnectionMakerConfig m = c.maker;
@@ -38,6 +43,7 @@ Result<std::string> Mesh::connect(std::string_view target, TimePoint now) {
 }
 
 bool Mesh::forget(std::string_view target) {
+  if (auto a = ConnectionMaker::normalize(target, config_.port)) lost_.erase(*a);
   return maker_.forget(target);
 }
 
@@ -204,6 +210,7 @@ void Mesh::on_established(Conn& c) {
   c.next_digest = now_ + jitter(rng_, config_.digest_interval);
   c.next_gossip = now_ + jitter(rng_, config_.gossip_interval);
   if (c.outbound) maker_.on_connected(c.address);
+  std::erase_if(lost_, [&c](const auto& kv) { return kv.second.peer == c.peer; });
   log::info("mesh: connection {} {} established ({})", c.outbound ? "to" : "from", describe(c),
             c.session->encrypted() ? "encrypted" : "unencrypted");
   local_connections_changed();
@@ -234,7 +241,20 @@ void Mesh::close(ConnId id, std::string reason, bool never_retry) {
     recent_failures_.push_back({c.address, reason, now_});
     if (recent_failures_.size() > kRecentFailures) recent_failures_.pop_front();
   }
-  if (c.state == Conn::State::established) local_connections_changed();
+  if (c.state == Conn::State::established) {
+    if (config_.maker.discovery) {
+      lost_[listen_address(c)] = {c.peer, now_};
+      discovery_dirty_ = true;
+    }
+    local_connections_changed();
+  }
+}
+
+std::string Mesh::listen_address(const Conn& c) const {
+  if (c.outbound) return c.address;
+  // An inbound connection's port is ephemeral; the peer listens on the mesh port.
+  const auto colon = c.address.rfind(':');
+  return c.address.substr(0, colon) + ":" + std::to_string(config_.port);
 }
 
 void Mesh::local_connections_changed() {
@@ -245,13 +265,7 @@ void Mesh::local_connections_changed() {
     e.peer = c.peer;
     e.outbound = c.outbound;
     e.established = true;
-    if (c.outbound) {
-      e.address = c.address;
-    } else {
-      // An inbound connection's port is ephemeral; the peer listens on the mesh port.
-      const auto colon = c.address.rfind(':');
-      e.address = c.address.substr(0, colon) + ":" + std::to_string(config_.port);
-    }
+    e.address = listen_address(c);
     entries.push_back(std::move(e));
   }
   if (topology_.set_local_connections(std::move(entries))) {
@@ -299,6 +313,9 @@ void Mesh::on_tick(TimePoint now) {
       discovery_dirty_ = true;
     }
   }
+  for (const auto& [address, lost] : lost_) {
+    if (now - lost.at > kLostPeerRetention) discovery_dirty_ = true;
+  }
   if (discovery_dirty_) update_discovery();
   while (!recent_failures_.empty() && now - recent_failures_.front().at > kRecentFailureAge) {
     recent_failures_.pop_front();
@@ -328,6 +345,10 @@ void Mesh::update_discovery() {
       if (conn.peer == config_.name || established_to(conn.peer) != nullptr) continue;
       addresses.insert(conn.address);
     }
+  }
+  std::erase_if(lost_, [this](const auto& kv) { return now_ - kv.second.at > kLostPeerRetention; });
+  for (const auto& [address, lost] : lost_) {
+    if (established_to(lost.peer) == nullptr) addresses.insert(address);
   }
   maker_.set_discovered(addresses, now_);
 }

@@ -15,6 +15,7 @@ Report sample() {
   r.router.connections.push_back({"198.18.0.2:6783", true, "failed", "connection refused"});
   r.router.peers.push_back(
       {"0a:1b:2c:3d:4e:5f:60:71", "host1", {{"11:..", "host2", "198.18.0.2:6783", true, true}}});
+  r.router.routes.push_back({"11:..", "host2", "22:..", "host3"});
   r.daemon.pid = 42;
   r.daemon.uptime_seconds = 3600;
   r.daemon.data_dir = "/var/lib/weft";
@@ -36,6 +37,8 @@ TEST_CASE("report survives a JSON round trip", "[api][report]") {
   REQUIRE(back->router.peers.size() == 1);
   REQUIRE(back->router.peers[0].connections.size() == 1);
   CHECK(back->router.peers[0].connections[0].nickname == "host2");
+  REQUIRE(back->router.routes.size() == 1);
+  CHECK(back->router.routes[0].via_nickname == "host3");
   CHECK(back->daemon.pid == 42);
   CHECK(back->daemon.api_tcp == "127.0.0.1:6784");
 }

@@ -49,6 +49,15 @@ TEST_CASE("connections render one aligned line each", "[api][status]") {
         "<- 198.18.0.4:41234      established encrypted   x(h4)\n");
 }
 
+TEST_CASE("routes say direct or name the next hop", "[api][status]") {
+  Report r;
+  r.router.routes.push_back({"0a:00:00:00:00:00:00:02", "h2", "0a:00:00:00:00:00:00:02", "h2"});
+  r.router.routes.push_back({"0a:00:00:00:00:00:00:03", "h3", "0a:00:00:00:00:00:00:02", "h2"});
+  CHECK(render_status_routes(r) ==
+        "0a:00:00:00:00:00:00:02(h2)           via direct\n"
+        "0a:00:00:00:00:00:00:03(h3)           via 0a:00:00:00:00:00:00:02(h2)\n");
+}
+
 TEST_CASE("durations read like weave's", "[api][status]") {
   CHECK(format_duration(0) == "0s");
   CHECK(format_duration(59) == "59s");

@@ -94,3 +94,38 @@ TEST_CASE("no password on one side: both ends say encryption mismatch", "[gossip
   CHECK(has_failure(p.a, "encryption mismatch"));
   CHECK(has_failure(p.b, "encryption mismatch"));
 }
+
+TEST_CASE("a peer whose connection dropped is redialled at its address, for a while",
+          "[gossip][mesh]") {
+  Pair p("pw", "pw");
+  REQUIRE(p.b.established_count() == 1);
+  // b only ever accepted from a (198.18.0.1:40000); a dies, so nothing in the topology
+  // mentions a's address any more. b still retries a where it listens.
+  TimePoint t = kEpoch + std::chrono::seconds(1);
+  p.b.on_closed(p.b_conn, "connection reset by peer", t);
+  p.b.on_tick(t);
+  ConnId conn = 0;
+  auto dials = [&p, &conn] {
+    std::vector<std::string> out;
+    for (auto& e : p.b.take_effects()) {
+      if (auto* d = std::get_if<DialEffect>(&e)) {
+        out.push_back(d->address);
+        conn = d->conn;
+      }
+    }
+    return out;
+  };
+  REQUIRE(dials() == std::vector<std::string>{"198.18.0.1:6783"});
+  p.b.on_dial_failed(conn, "connection refused", t);
+  bool retrying = false;
+  for (const auto& c : p.b.connections(t)) {
+    retrying |= c.address == "198.18.0.1:6783" && c.state == "failed" &&
+                c.info.find("connection refused") != std::string::npos;
+  }
+  CHECK(retrying);
+  // After the retention time the address is dropped: no more dials.
+  t += std::chrono::minutes(16);
+  p.b.on_tick(t);
+  CHECK(dials().empty());
+  CHECK(p.b.connections(t).empty());
+}

@@ -37,6 +37,15 @@ struct ConnectionInfo {
   bool encrypted = false;
 };
 
+/// A unicast route of the local peer: traffic for `destination` leaves through `via`
+/// (the destination itself when directly connected).
+struct RouteInfo {
+  std::string destination;
+  std::string destination_nickname;
+  std::string via;
+  std::string via_nickname;
+};
+
 struct RouterReport {
   std::string name;      ///< peer name, "0a:1b:..:71"
   std::string nickname;  ///< default: hostname
@@ -49,7 +58,8 @@ struct RouterReport {
   std::vector<std::string> targets;
   std::uint64_t terminations = 0;
   std::vector<ConnectionInfo> connections;
-  std::vector<PeerInfo> peers;  ///< includes the local peer
+  std::vector<PeerInfo> peers;    ///< includes the local peer
+  std::vector<RouteInfo> routes;  ///< one per reachable peer other than the local one
 };
 
 struct DaemonReport {

@@ -21,6 +21,8 @@ std::string render_status_peers(const Report& report);
 std::string render_status_connections(const Report& report);
 /// `weft status targets`: one target per line.
 std::string render_status_targets(const Report& report);
+/// One line per reachable peer: "DESTINATION via NEXT-HOP" (unicast routes).
+std::string render_status_routes(const Report& report);
 
 /// "3d 4h", "5m 2s", "12s": how long weftd has been up.
 std::string format_duration(std::int64_t seconds);

@@ -170,6 +170,9 @@ class Mesh {
   void update_discovery();
   void dial_due();
   Conn* established_to(PeerName peer);
+  /// Where the peer of `c` accepts connections: the dialled address, or for an inbound
+  /// connection its remote host with the mesh port.
+  [[nodiscard]] std::string listen_address(const Conn& c) const;
   [[nodiscard]] std::string describe(const Conn& c) const;
 
   MeshConfig config_;
@@ -187,6 +190,11 @@ class Mesh {
     TimePoint until{};
   };
   std::unordered_map<PeerName, Requested> requested_;  ///< entry bodies asked for, not yet here
+  struct Lost {
+    PeerName peer;
+    TimePoint at{};
+  };
+  std::map<std::string, Lost> lost_;  ///< address -> peer whose connection there dropped
   std::optional<TimePoint> gc_at_;
   bool discovery_dirty_ = false;
   MeshStats stats_;
