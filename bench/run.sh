@@ -4,3 +4,5 @@
 set -euo pipefail
 build=${1:-build/release}
 "$build/bin/store_bench" 2000
+# 50 weftd in network namespaces (needs root; says SKIP otherwise).
+bash bench/weftd_mesh_bench.sh "$build"

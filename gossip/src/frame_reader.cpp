@@ -10,6 +10,7 @@ namespace weft::gossip {
 namespace {
 
 constexpr std::size_t kLengthBytes = 4;
+constexpr std::size_t kRetainedCapacity = 4 * 1024;  // heartbeats and announcements fit
 
 std::size_t read_length(const std::uint8_t* p) {
   return (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) | (std::size_t{p[2]} << 8) |
@@ -49,6 +50,9 @@ std::optional<std::vector<std::uint8_t>> FrameReader::next() {
     scan_ -= head_;
     head_ = 0;
   }
+  // One large frame (a full topology for a new neighbour) must not pin its buffer for the
+  // life of the connection: a peer with 100 connections would hold 100 such buffers.
+  if (buf_.empty() && buf_.capacity() > kRetainedCapacity) std::vector<std::uint8_t>().swap(buf_);
   return payload;
 }
 

@@ -34,7 +34,7 @@ Mesh::Mesh(MeshConfig config, Rng& rng, TimePoint now)
     : config_(std::move(config)),
       rng_(rng),
       now_(now),
-      topology_(config_.name, config_.nickname, config_.incarnation),
+      topology_(config_.name, config_.nickname, config_.incarnation, config_.interner),
       maker_(maker_config(config_), rng) {}
 
 Result<std::string> Mesh::connect(std::string_view target, TimePoint now) {
@@ -200,10 +200,13 @@ void Mesh::on_established(Conn& c) {
     const PeerName mine = c.outbound ? config_.name : c.peer;
     const PeerName theirs = other->outbound ? config_.name : other->peer;
     const ConnId loser = mine < theirs ? other->id : id;
-    const std::string address = conns_.at(loser).address;
-    const bool outbound = conns_.at(loser).outbound;
-    close(loser, "duplicate connection to " + peer.to_string());
-    if (outbound) maker_.on_connected(address);  // reached through the other connection
+    Conn& lost = conns_.at(loser);
+    Conn& kept = loser == id ? *other : c;
+    // The kept connection now stands for the loser's target: when it ends, that target is
+    // disconnected and dialled again.
+    if (lost.outbound) kept.covers_target = lost.address;
+    if (!lost.covers_target.empty()) kept.covers_target = lost.covers_target;
+    close(loser, "duplicate connection to " + peer.to_string(), false, true);
     if (loser == id) return;
   }
   c.state = Conn::State::established;
@@ -223,15 +226,29 @@ void Mesh::on_closed(ConnId id, std::string reason, TimePoint now) {
   close(id, std::move(reason));
 }
 
-void Mesh::close(ConnId id, std::string reason, bool never_retry) {
+void Mesh::close(ConnId id, std::string reason, bool never_retry, bool duplicate) {
   auto it = conns_.find(id);
   if (it == conns_.end()) return;
   Conn c = std::move(it->second);
   conns_.erase(it);
   effects_.push_back(CloseEffect{id, reason});
   ++stats_.terminations;
-  log::info("mesh: connection {} {} ended: {}", c.outbound ? "to" : "from", describe(c), reason);
-  if (c.outbound) {
+  // A handshake that fails (wrong password, version, encryption) needs the operator; a
+  // refused dial or a closed connection is routine and retried.
+  const bool handshake_failed = c.state == Conn::State::handshaking && !duplicate;
+  if (handshake_failed) {
+    log::warn("mesh: connection {} {} failed: {}", c.outbound ? "to" : "from", describe(c), reason);
+  } else {
+    log::info("mesh: connection {} {} ended: {}", c.outbound ? "to" : "from", describe(c), reason);
+  }
+  if (!duplicate && !c.covers_target.empty() && c.covers_target != c.address) {
+    maker_.on_disconnected(c.covers_target, reason, now_);
+  }
+  if (duplicate) {
+    // Both ends dialled at once and this one lost the tie-break: not a failure, the peer is
+    // connected through the other connection.
+    if (c.outbound) maker_.on_connected(c.address);
+  } else if (c.outbound) {
     if (c.state == Conn::State::established) {
       maker_.on_disconnected(c.address, reason, now_);
     } else {
@@ -242,11 +259,43 @@ void Mesh::close(ConnId id, std::string reason, bool never_retry) {
     if (recent_failures_.size() > kRecentFailures) recent_failures_.pop_front();
   }
   if (c.state == Conn::State::established) {
+    // Entries asked for on this connection will not come: look for them elsewhere now.
+    for (auto& [name, r] : requested_) {
+      if (r.asked == id && r.until > now_) {
+        r.until = now_;
+        request_check_at_ = now_;
+      }
+    }
     if (config_.maker.discovery) {
       lost_[listen_address(c)] = {c.peer, now_};
       discovery_dirty_ = true;
     }
     local_connections_changed();
+  }
+}
+
+void Mesh::check_requests() {
+  // An entry asked for and never delivered (the connection it was asked on closed, or lost
+  // a duplicate tie-break) would otherwise wait for the next periodic digest check, up to
+  // 45 s. Compare digest hashes with every neighbour now instead: any that holds the entry
+  // answers with its digest and the entry is pulled from it.
+  request_check_at_.reset();
+  bool missed = false;
+  for (auto it = requested_.begin(); it != requested_.end();) {
+    if (it->second.until > now_) {
+      if (!request_check_at_ || it->second.until < *request_check_at_) {
+        request_check_at_ = it->second.until;
+      }
+      ++it;
+      continue;
+    }
+    missed |= topology_.version_of(it->first) < it->second.version;
+    it = requested_.erase(it);
+  }
+  if (!missed) return;
+  ++stats_.request_repairs;
+  for (auto& [id, c] : conns_) {
+    if (c.state == Conn::State::established) c.next_digest = now_;
   }
 }
 
@@ -277,6 +326,7 @@ void Mesh::local_connections_changed() {
 
 void Mesh::on_tick(TimePoint now) {
   now_ = now;
+  if (request_check_at_ && *request_check_at_ <= now) check_requests();
   std::vector<std::pair<ConnId, std::string>> to_close;
   for (auto& [id, c] : conns_) {
     if (c.state == Conn::State::handshaking && now - c.opened >= config_.handshake_timeout) {
@@ -365,6 +415,7 @@ TimePoint Mesh::next_deadline() const {
                      c.last_received + config_.heartbeat_timeout});
   }
   if (gc_at_) next = std::min(next, *gc_at_);
+  if (request_check_at_) next = std::min(next, *request_check_at_);
   return next;
 }
 

@@ -67,7 +67,8 @@ void Mesh::on_digest(Conn& c, const TopologyDigest& d) {
     if (have == 0 && item.name != config_.name && !topology_.is_mentioned(item.name)) continue;
     auto& r = requested_[item.name];
     if (r.version >= item.version && r.until > now_) continue;  // already asked someone
-    r = {item.version, now_ + config_.request_timeout};
+    r = {item.version, now_ + config_.request_timeout, c.id};
+    if (!request_check_at_) request_check_at_ = r.until;
     want.names.push_back(item.name);
   }
   if (!want.names.empty()) send(c, want, "topology");
@@ -83,7 +84,8 @@ void Mesh::on_topology_update(Conn& c, TopologyUpdate u) {
   for (auto name : merged.unknown) {
     auto& r = requested_[name];
     if (r.until > now_) continue;
-    r = {1, now_ + config_.request_timeout};
+    r = {1, now_ + config_.request_timeout, c.id};
+    if (!request_check_at_) request_check_at_ = r.until;
     want.names.push_back(name);
   }
   if (!want.names.empty()) send(c, want, "topology");
@@ -134,7 +136,9 @@ void Mesh::flush_announce(Conn& c) {
   for (auto name : names) {
     if (const auto v = topology_.version_of(name); v > 0) d.items.push_back({name, v});
   }
-  c.pending_announce.clear();
+  // Release rather than clear: while a mesh forms a batch can name most peers, and keeping
+  // that capacity on every connection would cost N x 8 bytes per connection for good.
+  std::vector<PeerName>().swap(c.pending_announce);
   if (!d.items.empty()) send(c, d, "topology");
 }
 

@@ -20,7 +20,9 @@ void xor_item_hash(std::array<std::uint8_t, 32>& acc, PeerName name, std::uint64
 }
 }  // namespace
 
-Topology::Topology(PeerName self, std::string nickname, std::uint64_t incarnation) : self_(self) {
+Topology::Topology(PeerName self, std::string nickname, std::uint64_t incarnation,
+                   EntryInterner interner)
+    : self_(self), interner_(std::move(interner)) {
   auto e = std::make_shared<PeerEntry>();
   e->name = self;
   e->nickname = std::move(nickname);
@@ -92,7 +94,7 @@ Topology::Merged Topology::merge(std::vector<PeerEntry> entries) {
     }
     if (version_of(e.name) >= e.version) continue;
     const PeerName name = e.name;
-    put(std::make_shared<const PeerEntry>(std::move(e)));
+    put(interner_ ? interner_(std::move(e)) : std::make_shared<const PeerEntry>(std::move(e)));
     out.changed.push_back(name);
   }
   for (auto name : out.changed) {

@@ -56,7 +56,10 @@ ns_add() {
 #   [h2 eth0 198.18.0.2/24]--+--[sw: bridge br0]
 #   [hN eth0 198.18.0.N/24]--+
 #
-# Sets HOSTS[i] (namespace of host i, 1-based) and SWITCH.
+# Sets HOSTS[i] (namespace of host i, 1-based) and SWITCH. The kernel's neighbour (ARP)
+# table limit is global across namespaces (gc_thresh3 = 1024, settable only in the root
+# namespace), so a full mesh of more than ~30 hosts needs static neighbours
+# (bench/weftd_mesh_bench.sh does that).
 make_hosts() {
   local n=$1 i ns
   ns_add sw

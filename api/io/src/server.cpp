@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "weft/api/server.hpp"
 
+#include "weft/base/asio_util.hpp"
 #include "weft/base/log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -100,12 +101,7 @@ awaitable<void> serve_session(StatePtr st, beast::basic_stream<Protocol> stream,
 }
 
 void log_exit(const char* what, std::exception_ptr e) {
-  if (!e) return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    log::error("api: {} ended with an exception: {}", what, ex.what());
-  }
+  asio_util::log_exit("api", what, e);
 }
 
 template <class Acceptor>
@@ -181,13 +177,8 @@ Result<void> ApiServer::listen_unix(const std::filesystem::path& socket_path) {
 }
 
 Result<void> ApiServer::listen_tcp(const tcp::endpoint& endpoint, bool writable) {
-  boost::system::error_code ec;
   auto& acc = state_->tcp_acceptor.emplace(state_->ex);
-  acc.open(endpoint.protocol(), ec);
-  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acc.bind(endpoint, ec);
-  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
+  if (const auto ec = asio_util::listen_tcp(acc, endpoint)) {
     state_->tcp_acceptor.reset();
     std::string hint = ec == asio::error::address_in_use
                            ? "; another process holds the port: stop it or pass --api-tcp with "

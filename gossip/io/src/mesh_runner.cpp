@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "weft/gossip/mesh_runner.hpp"
 
+#include "weft/base/asio_util.hpp"
 #include "weft/base/log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -23,12 +24,7 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr auto kDialTimeout = std::chrono::seconds(10);
 
 void log_exit(const char* what, std::exception_ptr e) {
-  if (!e) return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    log::error("mesh io: {} ended with an exception: {}", what, ex.what());
-  }
+  asio_util::log_exit("mesh io", what, e);
 }
 
 std::string endpoint_string(const tcp::endpoint& ep) {
@@ -79,7 +75,9 @@ namespace {
 using StatePtr = std::shared_ptr<MeshRunner::State>;
 
 awaitable<void> read_loop(StatePtr st, ConnId id, std::shared_ptr<ConnIo> io) {
-  std::array<std::uint8_t, 64 * 1024> buf{};
+  // Lives in the coroutine frame of every connection, so it is kept small (a larger frame
+  // arrives over several reads) and left uninitialised (pages are touched only as used).
+  std::array<std::uint8_t, 16 * 1024> buf;
   for (;;) {
     auto [ec, n] = co_await io->socket.async_read_some(asio::buffer(buf), kNoThrow);
     if (st->stopped) co_return;
@@ -246,13 +244,8 @@ MeshRunner::~MeshRunner() {
 }
 
 Result<void> MeshRunner::listen(const tcp::endpoint& endpoint) {
-  boost::system::error_code ec;
   auto& acc = state_->acceptor.emplace(state_->ex);
-  acc.open(endpoint.protocol(), ec);
-  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acc.bind(endpoint, ec);
-  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
+  if (const auto ec = asio_util::listen_tcp(acc, endpoint)) {
     state_->acceptor.reset();
     return Error(ec, "listen for mesh connections on " + endpoint_string(endpoint) + ": " +
                          ec.message() +

@@ -5,6 +5,8 @@
 #include "weft/gossip/frame_reader.hpp"
 #include "weft/gossip/mesh.hpp"
 
+#include "mesh_test_config.hpp"
+
 #include <catch2/catch.hpp>
 #include <sodium.h>
 
@@ -12,20 +14,6 @@ using namespace weft;
 using namespace weft::gossip;
 
 namespace {
-
-MeshConfig config(std::uint64_t name, const char* password) {
-  MeshConfig c;
-  c.name = PeerName(name);
-  c.nickname = "n" + std::to_string(name);
-  c.incarnation = name;
-  for (std::size_t i = 0; i < c.static_secret.size(); ++i) {
-    c.static_secret[i] = static_cast<std::uint8_t>(name * 31 + i);
-  }
-  REQUIRE(sodium_init() >= 0);
-  crypto_scalarmult_base(c.static_public.data(), c.static_secret.data());
-  if (password) c.psk = derive_psk(password);
-  return c;
-}
 
 struct Pair {
   Xoshiro256Rng ra{1}, rb{2};
@@ -35,7 +23,7 @@ struct Pair {
   FrameReader b_reader;
 
   Pair(const char* pa, const char* pb)
-      : a(config(1, pa), ra, kEpoch), b(config(2, pb), rb, kEpoch) {
+      : a(testing::mesh_config(1, pa), ra, kEpoch), b(testing::mesh_config(2, pb), rb, kEpoch) {
     REQUIRE(a.connect("b", kEpoch));
     a.on_tick(kEpoch);
     auto effects = a.take_effects();

@@ -50,6 +50,7 @@ struct MeshConfig {
   Duration digest_interval = 30s;
   Duration gossip_interval = 30s;  ///< channels' periodic anti-entropy
   Duration gc_delay = 1s;          ///< unreachable peers are forgotten after this
+  EntryInterner interner;          ///< unset in weftd; see Topology
 };
 
 using ConnId = std::uint64_t;
@@ -87,8 +88,9 @@ struct MeshStats {
   std::uint64_t terminations = 0;
   std::uint64_t bytes_sent = 0;
   std::uint64_t bytes_received = 0;
-  std::uint64_t entries_received = 0;            ///< topology entry bodies received
-  std::uint64_t digest_items_received = 0;       ///< (name, version) announcements received
+  std::uint64_t entries_received = 0;       ///< topology entry bodies received
+  std::uint64_t digest_items_received = 0;  ///< (name, version) announcements received
+  std::uint64_t request_repairs = 0;        ///< times an undelivered entry triggered digest checks
   std::map<std::string, ChannelStats> channels;  ///< "topology" plus registered channels
 };
 
@@ -140,6 +142,7 @@ class Mesh {
     FrameReader reader;
     PeerName peer;
     TimePoint opened{}, last_received{}, last_sent{};
+    std::string covers_target;  ///< a target reached through this connection (duplicates)
     std::vector<PeerName> pending_announce;  ///< names whose new versions we will announce
     std::optional<TimePoint> flush_at;
     TimePoint next_digest{};
@@ -160,7 +163,9 @@ class Mesh {
   void on_channel_message(Conn& c, const std::string& channel, PeerName src, PeerName dst,
                           std::span<const std::uint8_t> payload, int kind);
   void route_unicast(const std::string& channel, PeerName src, PeerName dst, Bytes payload);
-  void close(ConnId id, std::string reason, bool never_retry = false);
+  /// Ends a connection. `duplicate`: it lost the tie-break against another connection to
+  /// the same peer, which is not a failure (not shown, not retried).
+  void close(ConnId id, std::string reason, bool never_retry = false, bool duplicate = false);
   void send(Conn& c, const Message& msg, const std::string& stat_channel);
   void queue_announce(PeerName name, std::optional<ConnId> except);
   void flush_announce(Conn& c);
@@ -169,6 +174,7 @@ class Mesh {
   void local_connections_changed();
   void update_discovery();
   void dial_due();
+  void check_requests();
   Conn* established_to(PeerName peer);
   /// Where the peer of `c` accepts connections: the dialled address, or for an inbound
   /// connection its remote host with the mesh port.
@@ -188,6 +194,7 @@ class Mesh {
   struct Requested {
     std::uint64_t version = 0;
     TimePoint until{};
+    ConnId asked = 0;  ///< the connection the request went out on
   };
   std::unordered_map<PeerName, Requested> requested_;  ///< entry bodies asked for, not yet here
   struct Lost {
@@ -196,6 +203,7 @@ class Mesh {
   };
   std::map<std::string, Lost> lost_;  ///< address -> peer whose connection there dropped
   std::optional<TimePoint> gc_at_;
+  std::optional<TimePoint> request_check_at_;  ///< earliest expiry among requested_
   bool discovery_dirty_ = false;
   MeshStats stats_;
 };

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -10,10 +11,13 @@ namespace weft::gossip {
 
 using Psk = std::array<std::uint8_t, 32>;
 
-/// BLAKE2b-256 of the password, keyed with the fixed domain-separation string
-/// "weft-mesh-psk-v1". Fast and deterministic: every peer derives the same key. psk.cpp
-/// says what a fast derivation does and does not protect against (passwords must be
-/// high-entropy).
+/// Argon2id cost: OWASP's minimum (t=2, m=19 MiB, one lane).
+inline constexpr unsigned long long kOpsLimit = 2;
+inline constexpr std::size_t kMemLimit = 19u * 1024 * 1024;
+
+/// Argon2id(password, salt "weft-mesh-psk-v2", kOpsLimit, kMemLimit) -> 32 bytes.
+/// Deterministic: every peer derives the same key. psk.cpp says what this does and does
+/// not protect against.
 Psk derive_psk(std::string_view password);
 
 }  // namespace weft::gossip

@@ -8,6 +8,7 @@
 #include "weft/gossip/wire.hpp"
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -15,9 +16,15 @@
 
 namespace weft::gossip {
 
+/// Turns a received entry into the shared copy the topology keeps. The default allocates
+/// one; a simulator holding thousands of meshes in one process passes one that shares
+/// identical entries (same name, incarnation and version) between them.
+using EntryInterner = std::function<std::shared_ptr<const PeerEntry>(PeerEntry&&)>;
+
 class Topology {
  public:
-  Topology(PeerName self, std::string nickname, std::uint64_t incarnation);
+  Topology(PeerName self, std::string nickname, std::uint64_t incarnation,
+           EntryInterner interner = {});
 
   [[nodiscard]] PeerName self() const { return self_; }
   [[nodiscard]] const PeerEntry& self_entry() const { return *entries_.at(self_); }
@@ -66,6 +73,7 @@ class Topology {
   void erase(PeerName name);
 
   PeerName self_;
+  EntryInterner interner_;
   EntryMap entries_;                                      // sorted: digests, routes
   std::unordered_map<PeerName, std::uint64_t> versions_;  // O(1) version lookups
   std::unordered_map<PeerName, std::uint32_t> mentions_;  // established connections to a peer
