@@ -26,7 +26,7 @@ namespace weft::gossip {
 //
 // The salt is fixed (every peer must derive the same key from the password alone), so one
 // precomputed dictionary applies to every weft mesh; the cost per guess is what protects.
-// weftd derives the key once at start (~50 ms; the 19 MiB are freed at once).
+// weftd derives the key once at start (~0.1 s; the 19 MiB are freed at once).
 Psk derive_psk(std::string_view password) {
   detail::ensure_sodium();
   static constexpr std::string_view kSalt = "weft-mesh-psk-v2";

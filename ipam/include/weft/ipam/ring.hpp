@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: Apache-2.0
+// The address ring: the IPAM range split by tokens, each token owned by a peer. A CRDT:
+// replicas merge by taking the higher version per token and the union of removed peers,
+// and every peer that applies the same updates computes the same owners.
+//
+// Positions are offsets from the start of the range (u128, so IPv4 and IPv6 ranges work
+// alike). Token 0 exists in every non-empty ring, so a token's range is [token, next token)
+// (the last token's runs to the end of the range).
+//
+// Removed peers (`weft rmpeer`) are tombstones: their tokens stay, and the range of such a
+// token belongs to its heir, the owner of the nearest preceding token whose owner is not
+// removed (wrapping around). The heir is computed, never written, so two hosts that
+// remove the same dead peer at once, on two sides of a partition, cannot produce two
+// owners: decision 0006 has the argument.
+#pragma once
+
+#include "weft/base/cidr.hpp"
+#include "weft/base/peer_name.hpp"
+#include "weft/base/result.hpp"
+#include "weft/base/uint128.hpp"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <vector>
+
+namespace weft::ipam {
+
+struct Token {
+  PeerName owner;             ///< as written; see Ring::effective_owner for removed owners
+  std::uint32_t version = 1;  ///< bumped by every change; merge keeps the higher
+  u128 free = 0;              ///< the owner's count of free addresses in the token's range
+  friend bool operator==(const Token&, const Token&) = default;
+};
+
+/// [start, end) offsets in the range.
+struct Span {
+  u128 start = 0;
+  u128 end = 0;
+  [[nodiscard]] u128 size() const { return end - start; }
+  friend bool operator==(const Span&, const Span&) = default;
+};
+
+class Ring {
+ public:
+  explicit Ring(Cidr range);
+
+  [[nodiscard]] const Cidr& range() const { return range_; }
+  [[nodiscard]] u128 size() const { return range_.size(); }
+  [[nodiscard]] bool empty() const { return tokens_.empty(); }
+  [[nodiscard]] const std::map<u128, Token>& tokens() const { return tokens_; }
+  [[nodiscard]] const std::set<PeerName>& seeds() const { return seeds_; }
+  [[nodiscard]] const std::set<PeerName>& removed() const { return removed_; }
+
+  /// Divides an empty ring among `seeds` in equal CIDR-aligned shares (recursive halving
+  /// of the sorted list, so every peer given the same seeds computes the same ring).
+  Result<void> seed(const std::vector<PeerName>& seeds);
+
+  /// Who owns the address at `offset`: the token's owner, or its heir when the owner was
+  /// removed; nullopt in an empty ring or when every owner was removed.
+  [[nodiscard]] std::optional<PeerName> owner_of(u128 offset) const;
+  [[nodiscard]] std::optional<PeerName> effective_owner(u128 token) const;
+  /// The spans `peer` owns (heirs included), adjacent spans joined, in offset order.
+  [[nodiscard]] std::vector<Span> spans_of(PeerName peer) const;
+  [[nodiscard]] u128 owned_by(PeerName peer) const;
+
+  /// `self` gives [span.start, span.end) to `to`. Every address in it must be owned by
+  /// `self`; only the owner changes the tokens of its space.
+  Result<void> grant(PeerName self, Span span, PeerName to);
+  /// Records the owner's free count for the token at `token` (bumps its version).
+  Result<void> report_free(PeerName self, u128 token, u128 free);
+  /// rmpeer: from now on `peer` owns nothing; its space passes to heirs.
+  void remove_peer(PeerName peer);
+  [[nodiscard]] bool is_removed(PeerName peer) const { return removed_.count(peer) > 0; }
+
+  /// Takes what `other` knows. Fails (leaving this ring unchanged) when the rings cannot
+  /// be the same ring: different ranges, or seeded by different peers. Returns whether
+  /// anything changed.
+  Result<bool> merge(const Ring& other);
+
+  /// Structural invariants: tokens inside the range, token 0 present in a non-empty ring,
+  /// versions >= 1, free counts no larger than the token's range, owners valid.
+  [[nodiscard]] Result<void> check_invariants() const;
+
+  friend bool operator==(const Ring&, const Ring&) = default;
+
+ private:
+  [[nodiscard]] u128 token_end(std::map<u128, Token>::const_iterator it) const;
+  /// Ensures a token starts at `offset`, owned by whoever owns that address now.
+  void split_at(u128 offset);
+
+  Cidr range_;
+  std::map<u128, Token> tokens_;
+  std::set<PeerName> seeds_;
+  std::set<PeerName> removed_;
+};
+
+}  // namespace weft::ipam

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "weft/ipam/ring.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace weft::ipam {
+
+namespace {
+std::string hex(u128 v) {
+  static const char* digits = "0123456789abcdef";
+  if (v == 0) return "0x0";
+  std::string s;
+  while (v != 0) {
+    s.insert(s.begin(), digits[static_cast<int>(v & 0xf)]);
+    v >>= 4;
+  }
+  return "0x" + s;
+}
+}  // namespace
+
+Ring::Ring(Cidr range) : range_(std::move(range)) {}
+
+u128 Ring::token_end(std::map<u128, Token>::const_iterator it) const {
+  auto next = std::next(it);
+  return next == tokens_.end() ? size() : next->first;
+}
+
+Result<void> Ring::seed(const std::vector<PeerName>& seeds) {
+  if (!tokens_.empty()) return Error(Errc::invalid_argument, "the ring is already initialised");
+  std::vector<PeerName> sorted(seeds);
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  if (sorted.empty() || !sorted.front().is_valid()) {
+    return Error(Errc::invalid_argument, "seed needs at least one valid peer name");
+  }
+  if (u128{sorted.size()} > size()) {
+    return Error(Errc::invalid_argument, "range " + range_.to_string() + " is too small for " +
+                                             std::to_string(sorted.size()) + " seeds");
+  }
+  // Recursive halving: the first half of the names gets the first half of the range. Each
+  // share is a power-of-two block where the counts allow, so shares stay CIDR-aligned.
+  struct Part {
+    u128 start, end;
+    std::size_t first, last;  // [first, last) into sorted
+  };
+  std::vector<Part> todo{{0, size(), 0, sorted.size()}};
+  while (!todo.empty()) {
+    const Part p = todo.back();
+    todo.pop_back();
+    if (p.last - p.first == 1) {
+      tokens_[p.start] = Token{sorted[p.first], 1, p.end - p.start};
+      continue;
+    }
+    const std::size_t mid = p.first + (p.last - p.first) / 2;
+    const u128 half = p.start + (p.end - p.start) / 2;
+    todo.push_back({p.start, half, p.first, mid});
+    todo.push_back({half, p.end, mid, p.last});
+  }
+  seeds_.insert(sorted.begin(), sorted.end());
+  return ok();
+}
+
+std::optional<PeerName> Ring::effective_owner(u128 token) const {
+  auto it = tokens_.find(token);
+  if (it == tokens_.end()) return std::nullopt;
+  // Walk back (wrapping) to the nearest token whose owner was not removed.
+  for (std::size_t i = 0; i < tokens_.size(); ++i) {
+    if (!is_removed(it->second.owner)) return it->second.owner;
+    it = it == tokens_.begin() ? std::prev(tokens_.end()) : std::prev(it);
+  }
+  return std::nullopt;
+}
+
+std::optional<PeerName> Ring::owner_of(u128 offset) const {
+  if (tokens_.empty() || offset >= size()) return std::nullopt;
+  auto it = tokens_.upper_bound(offset);
+  return effective_owner(std::prev(it)->first);
+}
+
+std::vector<Span> Ring::spans_of(PeerName peer) const {
+  std::vector<Span> out;
+  for (auto it = tokens_.begin(); it != tokens_.end(); ++it) {
+    if (effective_owner(it->first) != peer) continue;
+    const Span s{it->first, token_end(it)};
+    if (!out.empty() && out.back().end == s.start) {
+      out.back().end = s.end;
+    } else {
+      out.push_back(s);
+    }
+  }
+  return out;
+}
+
+u128 Ring::owned_by(PeerName peer) const {
+  u128 n = 0;
+  for (const auto& s : spans_of(peer)) n += s.size();
+  return n;
+}
+
+void Ring::split_at(u128 offset) {
+  if (offset >= size()) offset = 0;  // the end of the range is the start of the ring
+  const auto owner = owner_of(offset);
+  auto it = tokens_.find(offset);
+  if (it == tokens_.end()) {
+    it = tokens_.emplace(offset, Token{*owner, 1, 0}).first;
+    // The token now ending at `offset` is shorter: its free count cannot exceed that.
+    auto left = std::prev(it);
+    if (left->second.free > offset - left->first) {
+      left->second.free = offset - left->first;
+      ++left->second.version;
+    }
+  } else if (it->second.owner != *owner) {
+    // The token's owner was removed and `owner` is its heir: write the heir down, so that
+    // changes next to it cannot move the heir of this range.
+    it->second.owner = *owner;
+    ++it->second.version;
+  }
+}
+
+Result<void> Ring::grant(PeerName self, Span span, PeerName to) {
+  if (span.start >= span.end || span.end > size()) {
+    return Error(Errc::invalid_argument, "grant of an empty or out-of-range span");
+  }
+  if (!to.is_valid() || is_removed(to)) {
+    return Error(Errc::invalid_argument,
+                 "cannot grant space to " + to.to_string() + ": not a valid, present peer");
+  }
+  // Every address in the span must be ours: owners alone change their space.
+  for (const auto& s : spans_of(self)) {
+    if (s.start <= span.start && span.end <= s.end) {
+      split_at(span.start);
+      split_at(span.end);  // what follows the span keeps its owner
+      for (auto it = tokens_.lower_bound(span.start); it != tokens_.end() && it->first < span.end;
+           ++it) {
+        it->second.owner = to;
+        it->second.free = 0;  // unknown until the new owner reports it
+        ++it->second.version;
+      }
+      return ok();
+    }
+  }
+  return Error(Errc::invalid_argument, "peer " + self.to_string() + " does not own " +
+                                           hex(span.start) + ".." + hex(span.end));
+}
+
+Result<void> Ring::report_free(PeerName self, u128 token, u128 free) {
+  auto it = tokens_.find(token);
+  if (it == tokens_.end() || effective_owner(token) != self) {
+    return Error(Errc::invalid_argument, "no token of " + self.to_string() + " at " + hex(token));
+  }
+  if (free > token_end(it) - token) {
+    return Error(Errc::invalid_argument, "free count larger than the token's range");
+  }
+  if (it->second.owner == self && it->second.free == free) return ok();
+  it->second.owner = self;
+  it->second.free = free;
+  ++it->second.version;
+  return ok();
+}
+
+void Ring::remove_peer(PeerName peer) {
+  removed_.insert(peer);
+}
+
+Result<bool> Ring::merge(const Ring& other) {
+  if (other.range_ != range_) {
+    return Error(Errc::invalid_argument, "incompatible IP allocation ranges: this peer uses " +
+                                             range_.to_string() + ", the other " +
+                                             other.range_.to_string() +
+                                             "; every peer must run with the same --ipalloc-range");
+  }
+  if (!seeds_.empty() && !other.seeds_.empty() && seeds_ != other.seeds_) {
+    auto list = [](const std::set<PeerName>& s) {
+      std::string out;
+      for (auto p : s) out += (out.empty() ? "" : ",") + p.to_string();
+      return out;
+    };
+    return Error(Errc::invalid_argument,
+                 "IP allocation was seeded by different peers: here " + list(seeds_) + ", there " +
+                     list(other.seeds_) +
+                     "; the two groups formed separate rings (give every peer the same "
+                     "--ipalloc-init), and `weft ipam` explains how to join them");
+  }
+  bool changed = false;
+  if (seeds_.empty() && !other.seeds_.empty()) {
+    seeds_ = other.seeds_;
+    changed = true;
+  }
+  for (auto p : other.removed_) changed |= removed_.insert(p).second;
+  for (const auto& [offset, theirs] : other.tokens_) {
+    auto [it, fresh] = tokens_.try_emplace(offset, theirs);
+    if (fresh) {
+      changed = true;
+      continue;
+    }
+    Token& mine = it->second;
+    // Equal versions with different contents mean two writers of one token, which the
+    // ownership rule excludes; a deterministic pick still lets every replica converge.
+    const auto key = [](const Token& t) { return std::tuple(t.version, t.owner, t.free); };
+    if (key(theirs) > key(mine)) {
+      mine = theirs;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+Result<void> Ring::check_invariants() const {
+  if (tokens_.empty()) return ok();
+  if (tokens_.begin()->first != 0) {
+    return Error(Errc::internal, "ring has tokens but none at offset 0");
+  }
+  for (auto it = tokens_.begin(); it != tokens_.end(); ++it) {
+    if (it->first >= size())
+      return Error(Errc::internal, "token " + hex(it->first) + " outside range");
+    if (it->second.version == 0)
+      return Error(Errc::internal, "token " + hex(it->first) + " has version 0");
+    if (!it->second.owner.is_valid())
+      return Error(Errc::internal, "token " + hex(it->first) + " has no owner");
+    if (it->second.free > token_end(it) - it->first) {
+      return Error(Errc::internal, "token " + hex(it->first) + " reports more free than its size");
+    }
+  }
+  return ok();
+}
+
+}  // namespace weft::ipam

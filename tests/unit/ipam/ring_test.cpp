@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: Apache-2.0
+// The ring against a naive model that stores the owner of every address: random sequences
+// of seed, grant, report_free and remove_peer (fixed seeds, IPv4 and IPv6 ranges), checked
+// address by address after every step; and merge as a CRDT (commutative, idempotent,
+// converging on the latest history).
+#include "weft/ipam/ring.hpp"
+
+#include "weft/base/rng.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <optional>
+#include <vector>
+
+using namespace weft;
+using namespace weft::ipam;
+
+namespace {
+
+Cidr cidr(const char* text) {
+  return *Cidr::parse(text);
+}
+PeerName peer(std::uint64_t n) {
+  return PeerName(n);
+}
+
+// Owner of every address; removal hands a removed peer's runs to the owner of the address
+// just before each run (wrapping), which is what "no address changes hands except by its
+// owner's grant" means once a dead peer's space must go somewhere.
+struct Model {
+  std::vector<std::optional<PeerName>> owner;
+  std::set<PeerName> removed;
+
+  explicit Model(std::size_t n) : owner(n) {}
+
+  void remove(PeerName x) {
+    removed.insert(x);
+    const std::size_t n = owner.size();
+    std::size_t anchor = n;  // an address not owned by a removed peer
+    for (std::size_t i = 0; i < n; ++i) {
+      if (owner[i] && !removed.count(*owner[i])) anchor = i;
+    }
+    if (anchor == n) {
+      for (auto& o : owner) o.reset();
+      return;
+    }
+    // Walk once around the ring from the anchor: removed owners inherit from the left.
+    for (std::size_t k = 1; k < n; ++k) {
+      const std::size_t i = (anchor + k) % n;
+      const std::size_t prev = (i + n - 1) % n;
+      if (owner[i] && removed.count(*owner[i])) owner[i] = owner[prev];
+    }
+  }
+};
+
+void check_against(const Ring& ring, const Model& m) {
+  REQUIRE(ring.check_invariants());
+  for (std::size_t i = 0; i < m.owner.size(); ++i) {
+    INFO("address offset " << i);
+    REQUIRE(ring.owner_of(i) == m.owner[i]);
+  }
+}
+
+void random_history(const char* range, std::uint64_t seed, int steps) {
+  INFO("range " << range << ", seed " << seed);
+  Ring ring(cidr(range));
+  const auto n = static_cast<std::size_t>(ring.size());
+  Model m(n);
+  Xoshiro256Rng rng(seed);
+  std::vector<PeerName> peers;
+  for (std::uint64_t i = 1; i <= 6; ++i) peers.push_back(peer(i * 0x1111));
+  const std::vector<PeerName> seeds{peers[0], peers[1], peers[2]};
+  REQUIRE(ring.seed(seeds));
+  // The model learns the seeded layout from the ring once; everything after is checked.
+  for (std::size_t i = 0; i < n; ++i) m.owner[i] = ring.owner_of(i);
+  for (auto p : seeds) CHECK(ring.owned_by(p) >= ring.size() / 4);
+  for (int step = 0; step < steps; ++step) {
+    INFO("step " << step);
+    const auto op = rng.uniform(10);
+    const PeerName self = peers[rng.uniform(peers.size())];
+    if (op < 6) {  // grant a random piece of one of self's spans
+      auto spans = ring.spans_of(self);
+      const PeerName to = peers[rng.uniform(peers.size())];
+      if (spans.empty() || ring.is_removed(self) || ring.is_removed(to)) {
+        if (!spans.empty()) {
+          CHECK_FALSE(ring.grant(self, spans[0], to));  // removed peers cannot act or receive
+        }
+        continue;
+      }
+      const Span s = spans[rng.uniform(spans.size())];
+      const u128 a = s.start + rng.uniform(static_cast<std::uint64_t>(s.size()));
+      const u128 b = a + 1 + rng.uniform(static_cast<std::uint64_t>(s.end - a));
+      REQUIRE(ring.grant(self, {a, b}, to));
+      for (auto i = static_cast<std::size_t>(a); i < static_cast<std::size_t>(b); ++i)
+        m.owner[i] = to;
+    } else if (op < 7) {  // a grant of space self does not own is refused
+      for (std::size_t i = 0; i < n; ++i) {
+        if (m.owner[i] && *m.owner[i] != self) {
+          CHECK_FALSE(ring.grant(self, {i, i + 1}, self));
+          break;
+        }
+      }
+    } else if (op < 9) {  // report free on one of self's tokens
+      for (const auto& [t, tok] : ring.tokens()) {
+        if (ring.effective_owner(t) == self) {
+          REQUIRE(ring.report_free(self, t, 1));
+          break;
+        }
+      }
+    } else {  // rmpeer, keeping at least two peers present
+      if (ring.removed().size() + 2 < peers.size()) {
+        ring.remove_peer(self);
+        m.remove(self);
+      }
+    }
+    check_against(ring, m);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("ring matches the per-address model over random histories", "[ipam][ring]") {
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    random_history("10.32.0.0/26", seed, 150);
+    random_history("fd00:1234::/122", seed, 150);
+  }
+}
+
+TEST_CASE("seeding splits the range in CIDR-aligned shares, the same for every order",
+          "[ipam][ring]") {
+  Ring a(cidr("10.32.0.0/12")), b(cidr("10.32.0.0/12"));
+  REQUIRE(a.seed({peer(3), peer(1), peer(2), peer(4)}));
+  REQUIRE(b.seed({peer(4), peer(2), peer(1), peer(3)}));
+  CHECK(a == b);
+  for (std::uint64_t p = 1; p <= 4; ++p) {
+    const auto spans = a.spans_of(peer(p));
+    REQUIRE(spans.size() == 1);
+    CHECK(spans[0].size() == a.size() / 4);
+    CHECK(spans[0].start % (a.size() / 4) == 0);
+  }
+  CHECK_FALSE(a.seed({peer(9)}));  // once only
+  Ring tiny(cidr("10.0.0.0/31"));
+  CHECK_FALSE(tiny.seed({peer(1), peer(2), peer(3)}));
+}
+
+TEST_CASE("merge is commutative and idempotent, and converges on the latest history",
+          "[ipam][ring]") {
+  Xoshiro256Rng rng(7);
+  Ring ring(cidr("10.32.0.0/24"));
+  REQUIRE(ring.seed({peer(1), peer(2)}));
+  std::vector<Ring> history{ring};
+  for (int i = 0; i < 60; ++i) {
+    const PeerName self = peer(1 + rng.uniform(2));
+    const auto spans = ring.spans_of(self);
+    if (spans.empty()) continue;
+    const Span s = spans[0];
+    const u128 a = s.start + rng.uniform(static_cast<std::uint64_t>(s.size()));
+    REQUIRE(ring.grant(self, {a, a + 1}, peer(1 + rng.uniform(3))));
+    history.push_back(ring);
+  }
+  for (int k = 0; k < 200; ++k) {
+    const auto& x = history[rng.uniform(history.size())];
+    const auto& y = history[rng.uniform(history.size())];
+    Ring xy = x, yx = y;
+    REQUIRE(xy.merge(y));
+    REQUIRE(yx.merge(x));
+    CHECK(xy == yx);
+    Ring again = xy;
+    CHECK_FALSE(*again.merge(y));  // nothing new the second time
+  }
+  Ring oldest = history.front();
+  REQUIRE(oldest.merge(history.back()));
+  CHECK(oldest == history.back());
+}
+
+TEST_CASE("two rmpeers of one dead peer on two sides of a partition give one owner",
+          "[ipam][ring]") {
+  Ring base(cidr("10.32.0.0/24"));
+  REQUIRE(base.seed({peer(1), peer(2), peer(3)}));
+  // Peer 2 dies. Each side removes it, and each side's heir starts using the space.
+  Ring left = base, right = base;
+  left.remove_peer(peer(2));
+  right.remove_peer(peer(2));
+  const auto heir_left = left.owner_of(left.spans_of(peer(1)).back().end - 1);
+  const auto heir_right = right.owner_of(right.spans_of(peer(1)).back().end - 1);
+  CHECK(heir_left == heir_right);
+  // The heir on the left gives part of the inherited space away meanwhile.
+  const Span inherited = left.spans_of(*heir_left).back();
+  REQUIRE(left.grant(*heir_left, {inherited.end - 4, inherited.end}, peer(3)));
+  Ring merged = left;
+  REQUIRE(merged.merge(right));
+  Ring merged2 = right;
+  REQUIRE(merged2.merge(left));
+  CHECK(merged == merged2);
+  CHECK(merged.owned_by(peer(2)) == 0);
+  CHECK(merged.owned_by(peer(1)) + merged.owned_by(peer(3)) == merged.size());
+}
+
+TEST_CASE("merge refuses another range or other seeds, and says what to do", "[ipam][ring]") {
+  Ring a(cidr("10.32.0.0/12")), b(cidr("10.40.0.0/16")), c(cidr("10.32.0.0/12"));
+  REQUIRE(a.seed({peer(1)}));
+  REQUIRE(c.seed({peer(2)}));
+  auto r = a.merge(b);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message().find("--ipalloc-range") != std::string::npos);
+  r = a.merge(c);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message().find("seeded by different peers") != std::string::npos);
+  CHECK(a.owned_by(peer(1)) == a.size());  // unchanged
+}
