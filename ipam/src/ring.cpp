@@ -21,6 +21,24 @@ std::string hex(u128 v) {
 
 Ring::Ring(Cidr range) : range_(std::move(range)) {}
 
+Result<Ring> Ring::from_parts(Cidr range, std::map<u128, Token> tokens, std::set<PeerName> seeds,
+                              std::set<PeerName> removed) {
+  Ring r(std::move(range));
+  r.tokens_ = std::move(tokens);
+  r.seeds_ = std::move(seeds);
+  r.removed_ = std::move(removed);
+  for (const auto& p : r.seeds_) {
+    if (!p.is_valid()) return Error(Errc::parse_error, "ring names a zero seed");
+  }
+  for (const auto& p : r.removed_) {
+    if (!p.is_valid()) return Error(Errc::parse_error, "ring names a zero removed peer");
+  }
+  if (auto ok_ = r.check_invariants(); !ok_) {
+    return Error(Errc::parse_error, "ring breaks an invariant: " + ok_.error().message());
+  }
+  return r;
+}
+
 u128 Ring::token_end(std::map<u128, Token>::const_iterator it) const {
   auto next = std::next(it);
   return next == tokens_.end() ? size() : next->first;

@@ -44,6 +44,9 @@ struct Span {
 class Ring {
  public:
   explicit Ring(Cidr range);
+  /// A ring from decoded parts (wire.hpp); fails unless check_invariants() holds.
+  static Result<Ring> from_parts(Cidr range, std::map<u128, Token> tokens, std::set<PeerName> seeds,
+                                 std::set<PeerName> removed);
 
   [[nodiscard]] const Cidr& range() const { return range_; }
   [[nodiscard]] u128 size() const { return range_.size(); }

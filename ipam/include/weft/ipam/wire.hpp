@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: Apache-2.0
+// The ipam channel's messages on one page. Big-endian; every message has exactly one
+// encoding (encode(decode(b)) == b); decoders take untrusted bytes and never throw.
+//
+//   ring   := u8 kind=1, range, u32 n, n x u64 seed, u32 n, n x u64 removed,
+//             u32 n, n x token                       (names and offsets strictly increasing)
+//   range  := u8 family (4|6), 4|16 address bytes, u8 prefix length (a canonical CIDR)
+//   token  := u128 offset, u64 owner, u32 version, u128 free      (u128 = two u64, high first)
+#pragma once
+
+#include "weft/base/result.hpp"
+#include "weft/ipam/ring.hpp"
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace weft::ipam {
+
+inline constexpr std::uint8_t kRingMessage = 1;
+
+std::vector<std::uint8_t> encode_ring(const Ring& ring);
+/// parse_error (saying what) for anything but a canonical encoding of a valid ring.
+Result<Ring> decode_ring(std::span<const std::uint8_t> bytes);
+
+}  // namespace weft::ipam
