@@ -52,15 +52,61 @@ Result<std::set<PeerName>> read_names(ByteReader& r, std::string_view what) {
   return out;
 }
 
+Result<void> expect_kind(ByteReader& r, std::uint8_t want, std::string_view what) {
+  auto kind = r.read_u8("message kind");
+  if (!kind) return kind.error();
+  if (*kind != want) {
+    return Error(Errc::parse_error,
+                 "not " + std::string(what) + " (kind " + std::to_string(*kind) + ")");
+  }
+  return ok();
+}
+
+void write_cidr(ByteWriter& w, const Cidr& c) {
+  w.write_u8(static_cast<std::uint8_t>(c.family()));
+  w.write_bytes(c.first().bytes());
+  w.write_u8(static_cast<std::uint8_t>(c.prefix_length()));
+}
+
+Result<Cidr> read_cidr(ByteReader& r) {
+  auto family = r.read_u8("range family");
+  if (!family) return family.error();
+  if (*family != 4 && *family != 6) {
+    return Error(Errc::parse_error, "range family " + std::to_string(*family) + " is not 4 or 6");
+  }
+  auto addr_bytes = r.read_bytes(*family == 4 ? 4 : 16, "range address");
+  if (!addr_bytes) return addr_bytes.error();
+  auto address = IpAddress::from_bytes(*addr_bytes);
+  if (!address) return address.error();
+  auto prefix = r.read_u8("range prefix length");
+  if (!prefix) return prefix.error();
+  auto range = Cidr::make(*address, *prefix);  // refuses host bits and bad lengths
+  if (!range) return Error(Errc::parse_error, "bad range: " + range.error().message());
+  return *range;
+}
+
 }  // namespace
+
+std::vector<std::uint8_t> encode_space_request(const Cidr& subnet) {
+  ByteWriter w;
+  w.write_u8(kSpaceRequestMessage);
+  write_cidr(w, subnet);
+  return w.take();
+}
+
+Result<Cidr> decode_space_request(std::span<const std::uint8_t> bytes) {
+  ByteReader r(bytes);
+  if (auto k = expect_kind(r, kSpaceRequestMessage, "a space request"); !k) return k.error();
+  auto subnet = read_cidr(r);
+  if (!subnet) return subnet.error();
+  if (auto end = r.expect_end("space request"); !end) return end.error();
+  return *subnet;
+}
 
 std::vector<std::uint8_t> encode_ring(const Ring& ring) {
   ByteWriter w;
   w.write_u8(kRingMessage);
-  const Cidr& range = ring.range();
-  w.write_u8(static_cast<std::uint8_t>(range.family()));
-  w.write_bytes(range.first().bytes());
-  w.write_u8(static_cast<std::uint8_t>(range.prefix_length()));
+  write_cidr(w, ring.range());
   for (const auto* names : {&ring.seeds(), &ring.removed()}) {
     w.write_u32(static_cast<std::uint32_t>(names->size()));
     for (auto p : *names) w.write_u64(p.value());
@@ -77,24 +123,9 @@ std::vector<std::uint8_t> encode_ring(const Ring& ring) {
 
 Result<Ring> decode_ring(std::span<const std::uint8_t> bytes) {
   ByteReader r(bytes);
-  auto kind = r.read_u8("message kind");
-  if (!kind) return kind.error();
-  if (*kind != kRingMessage) {
-    return Error(Errc::parse_error, "not a ring message (kind " + std::to_string(*kind) + ")");
-  }
-  auto family = r.read_u8("range family");
-  if (!family) return family.error();
-  if (*family != 4 && *family != 6) {
-    return Error(Errc::parse_error, "range family " + std::to_string(*family) + " is not 4 or 6");
-  }
-  auto addr_bytes = r.read_bytes(*family == 4 ? 4 : 16, "range address");
-  if (!addr_bytes) return addr_bytes.error();
-  auto address = IpAddress::from_bytes(*addr_bytes);
-  if (!address) return address.error();
-  auto prefix = r.read_u8("range prefix length");
-  if (!prefix) return prefix.error();
-  auto range = Cidr::make(*address, *prefix);  // refuses host bits and bad lengths
-  if (!range) return Error(Errc::parse_error, "bad range: " + range.error().message());
+  if (auto k = expect_kind(r, kRingMessage, "a ring message"); !k) return k.error();
+  auto range = read_cidr(r);
+  if (!range) return range.error();
   auto seeds = read_names(r, "seeds");
   if (!seeds) return seeds.error();
   auto removed = read_names(r, "removed peers");

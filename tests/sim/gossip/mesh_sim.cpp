@@ -141,6 +141,24 @@ void MeshSim::run_until(TimePoint t) {
   net_.run_until(t, [this](NodeId from, NodeId to, SimPacket& p) { deliver(from, to, p); });
 }
 
+void MeshSim::crash(NodeId n) {
+  net_.crash(n);
+  peers_.at(n).remote.clear();
+  peers_.at(n).dialing.clear();
+  for (NodeId m = 0; m < peers_.size(); ++m) {
+    Peer& p = peers_[m];
+    std::vector<gossip::ConnId> cut;
+    for (const auto& [conn, far] : p.remote) {
+      if (far.first == n) cut.push_back(conn);
+    }
+    for (auto conn : cut) {
+      p.remote.erase(conn);
+      p.mesh->on_closed(conn, "connection reset by peer", net_.now());
+    }
+    if (!cut.empty()) after_event(m);
+  }
+}
+
 void MeshSim::partition(const std::vector<NodeId>& side) {
   net_.partition(side);
   // TCP across the cut breaks: both ends see their connections reset.

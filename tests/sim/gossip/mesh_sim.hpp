@@ -37,6 +37,8 @@ class MeshSim {
   /// Cuts `side` off from the rest: open connections across the cut are reset at once.
   void partition(const std::vector<NodeId>& side);
   void heal() { net_.heal(); }
+  /// kill -9: the node stops, and the other ends of its connections see them reset.
+  void crash(NodeId n);
 
   /// Bytes every peer has sent so far (for bench figures).
   [[nodiscard]] std::uint64_t bytes_sent(NodeId n) const;

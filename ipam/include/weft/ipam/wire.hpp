@@ -6,6 +6,7 @@
 //             u32 n, n x token                       (names and offsets strictly increasing)
 //   range  := u8 family (4|6), 4|16 address bytes, u8 prefix length (a canonical CIDR)
 //   token  := u128 offset, u64 owner, u32 version, u128 free      (u128 = two u64, high first)
+//   space request := u8 kind=2, range (the subnet the asker needs space in)
 #pragma once
 
 #include "weft/base/result.hpp"
@@ -18,9 +19,13 @@
 namespace weft::ipam {
 
 inline constexpr std::uint8_t kRingMessage = 1;
+inline constexpr std::uint8_t kSpaceRequestMessage = 2;
 
 std::vector<std::uint8_t> encode_ring(const Ring& ring);
 /// parse_error (saying what) for anything but a canonical encoding of a valid ring.
 Result<Ring> decode_ring(std::span<const std::uint8_t> bytes);
+
+std::vector<std::uint8_t> encode_space_request(const Cidr& subnet);
+Result<Cidr> decode_space_request(std::span<const std::uint8_t> bytes);
 
 }  // namespace weft::ipam

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: Apache-2.0
+// IPAM over a simulated mesh: peers seeded with the same names allocate and free at random
+// while partitions come and go, peers crash (kill -9) and live peers on both sides of a
+// partition run rmpeer on the same dead peer. After every step: no address is held by two
+// live allocations, and every live allocation lies in space its peer owns in its own view.
+// After the last heal every live peer holds the same ring and dead peers own nothing.
+#include "weft/base/log.hpp"
+#include "weft/base/uint128.hpp"
+#include "weft/ipam/ipam.hpp"
+#include "weft/testing/seeds.hpp"
+
+#include "mesh_sim.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <set>
+
+using namespace weft;
+using namespace weft::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr NodeId kPeers = 16;
+
+struct Cluster {
+  MeshSim sim;
+  std::vector<std::unique_ptr<ipam::Ipam>> ipams;
+  std::set<NodeId> dead;
+  Cidr range = *Cidr::parse("10.32.0.0/23");
+
+  explicit Cluster(std::uint64_t seed) : sim(seed, SimConfig{}, mesh_config()) {
+    for (NodeId i = 0; i < kPeers; ++i) sim.add_peer();
+    std::vector<PeerName> seeds;
+    for (NodeId i = 0; i < 3; ++i) seeds.push_back(sim.mesh(i).config().name);
+    for (NodeId i = 0; i < kPeers; ++i) {
+      ipam::IpamConfig c;
+      c.self = sim.mesh(i).config().name;
+      c.range = range;
+      c.request_timeout = 3s;
+      c.retry_interval = 300ms;
+      c.reachable = [this, i](PeerName p) {
+        return sim.mesh(i).topology().routes().is_reachable(p);
+      };
+      ipams.push_back(std::make_unique<ipam::Ipam>(c));
+      ipams[i]->attach(sim.mesh(i).register_channel("ipam", *ipams[i]));
+      REQUIRE(ipams[i]->seed(seeds));
+    }
+  }
+
+  static gossip::MeshConfig mesh_config() {
+    gossip::MeshConfig c;
+    c.gossip_interval = 2s;
+    c.maker.initial_backoff = 200ms;
+    c.maker.max_backoff = 1s;
+    return c;
+  }
+
+  void run(Duration d) {
+    const TimePoint until = sim.now() + d;
+    while (sim.now() < until) {
+      sim.run_until(std::min(until, sim.now() + 100ms));
+      for (NodeId i = 0; i < kPeers; ++i) {
+        if (!dead.count(i)) ipams[i]->on_tick(sim.now());
+      }
+    }
+  }
+
+  // The invariant, over live peers only (a dead peer's containers are gone with it).
+  void check(std::string& why) const {
+    std::map<u128, std::pair<NodeId, std::string>> held;
+    for (NodeId i = 0; i < kPeers; ++i) {
+      if (dead.count(i)) continue;
+      const auto& ring = ipams[i]->ring();
+      for (const auto& [off, a] : ipams[i]->allocator().allocations()) {
+        auto [it, fresh] = held.try_emplace(off, i, a.key);
+        if (!fresh) {
+          why = a.address.to_string() + " held by peer " + std::to_string(it->second.first) + " (" +
+                it->second.second + ") and peer " + std::to_string(i) + " (" + a.key + ")";
+          return;
+        }
+        if (ring.owner_of(off) != ring_name(i)) {
+          why = "peer " + std::to_string(i) + " holds " + a.address.to_string() +
+                " outside the space it owns";
+          return;
+        }
+      }
+    }
+  }
+  [[nodiscard]] PeerName ring_name(NodeId i) const {
+    return const_cast<MeshSim&>(sim).mesh(i).config().name;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("ipam: no address held twice under churn, partitions, crashes and rmpeer from both sides",
+          "[sim][ipam]") {
+  for (auto seed : sim_seeds(8)) {  // WEFT_SIM_SEEDS=N for more
+    INFO("seed " << seed << ": " << replay_hint(seed));
+    std::printf("ipam sim: %u peers, seed %llu (%s)\n", kPeers,
+                static_cast<unsigned long long>(seed), replay_hint(seed).c_str());
+    log::set_level(log::Level::error);
+    Cluster cl(seed);
+    Xoshiro256Rng rng(seed * 104729);
+    for (NodeId i = 1; i < kPeers; ++i) {
+      REQUIRE(cl.sim.mesh(i).connect(MeshSim::address_of(rng.uniform(i)), cl.sim.now()));
+      REQUIRE(cl.sim.mesh(i).connect(MeshSim::address_of(rng.uniform(i)), cl.sim.now()));
+    }
+    cl.run(2s);
+    std::map<std::string, NodeId> held;  // key -> peer, for frees
+    int ok_allocs = 0, failed = 0, next_key = 0;
+    bool partitioned = false;
+    std::optional<NodeId> victim;  // crashed, to be rmpeer'd from both sides
+    for (int step = 0; step < 200; ++step) {
+      INFO("step " << step);
+      const auto op = rng.uniform(20);
+      const auto live = [&] {
+        NodeId n;
+        do n = static_cast<NodeId>(rng.uniform(kPeers));
+        while (cl.dead.count(n));
+        return n;
+      };
+      if (op < 10) {
+        const NodeId p = live();
+        const std::string key = "c" + std::to_string(next_key++);
+        cl.ipams[p]->allocate(key, cl.range, cl.sim.now(), [&, p, key](Result<ipam::Allocation> r) {
+          if (r) {
+            ++ok_allocs;
+            held[key] = p;
+          } else {
+            ++failed;
+          }
+        });
+      } else if (op < 14 && !held.empty()) {
+        auto it = std::next(held.begin(), static_cast<long>(rng.uniform(held.size())));
+        if (!cl.dead.count(it->second)) cl.ipams[it->second]->free_key(it->first);
+        held.erase(it);
+      } else if (op == 14) {
+        if (partitioned) {
+          cl.sim.heal();
+        } else {
+          std::vector<NodeId> side;
+          for (NodeId n = 0; n < kPeers; ++n) {
+            if (rng.uniform(3) == 0) side.push_back(n);
+          }
+          cl.sim.partition(side);
+        }
+        partitioned = !partitioned;
+      } else if (op == 15 && !victim && cl.dead.size() < 3) {
+        // kill -9 one peer (never the last seed standing).
+        const NodeId v = live();
+        cl.sim.crash(v);
+        cl.dead.insert(v);
+        victim = v;
+        for (auto it = held.begin(); it != held.end();) {
+          it = it->second == v ? held.erase(it) : std::next(it);
+        }
+      } else if (op == 16 && victim) {
+        // rmpeer of the dead peer on two live peers, from both sides of a partition if any.
+        std::vector<NodeId> side;
+        for (NodeId n = 0; n < kPeers; ++n) {
+          if (rng.uniform(2) == 0) side.push_back(n);
+        }
+        cl.sim.partition(side);
+        partitioned = true;
+        cl.run(3s);  // both sides notice
+        const PeerName gone = cl.ring_name(*victim);
+        int removed = 0;
+        for (NodeId n = 0; n < kPeers && removed < 2; ++n) {
+          if (cl.dead.count(n)) continue;
+          const bool on_side = std::find(side.begin(), side.end(), n) != side.end();
+          if ((removed == 0) == on_side && cl.ipams[n]->rmpeer(gone)) ++removed;
+        }
+        victim.reset();
+      }
+      cl.run(200ms);
+      std::string why;
+      cl.check(why);
+      INFO(why);
+      REQUIRE(why.empty());
+    }
+    // Every dead peer is removed, the network heals, gossip settles.
+    cl.sim.heal();
+    cl.run(3s);
+    for (auto d : cl.dead) {
+      for (NodeId n = 0; n < kPeers; ++n) {
+        if (!cl.dead.count(n) && cl.ipams[n]->rmpeer(cl.ring_name(d))) break;
+      }
+    }
+    cl.run(10s);
+    NodeId first = 0;
+    while (cl.dead.count(first)) ++first;
+    for (NodeId n = 0; n < kPeers; ++n) {
+      if (cl.dead.count(n)) continue;
+      INFO("peer " << n);
+      CHECK(cl.ipams[n]->ring() == cl.ipams[first]->ring());
+      for (auto d : cl.dead) CHECK(cl.ipams[n]->ring().owned_by(cl.ring_name(d)) == 0);
+    }
+    std::string why;
+    cl.check(why);
+    CHECK(why.empty());
+    std::printf("ipam sim:   %d allocations, %d failed for want of space, %zu dead peers\n",
+                ok_allocs, failed, cl.dead.size());
+    CHECK(ok_allocs > 50);
+  }
+}
