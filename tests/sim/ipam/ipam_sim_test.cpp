@@ -169,13 +169,48 @@ TEST_CASE("ipam: no address held twice under churn, partitions, crashes and rmpe
         partitioned = true;
         cl.run(3s);  // both sides notice
         const PeerName gone = cl.ring_name(*victim);
-        int removed = 0;
-        for (NodeId n = 0; n < kPeers && removed < 2; ++n) {
+        // The dead peer's first span, as the largest aligned block in it: allocations there
+        // after the rmpeers land only in space someone inherited.
+        std::optional<Cidr> inherited;
+        {
+          NodeId viewer = 0;
+          while (cl.dead.count(viewer)) ++viewer;
+          const auto spans = cl.ipams[viewer]->ring().spans_of(gone);
+          if (!spans.empty()) {
+            int bits = 0;
+            while (bits < 9 && spans[0].start % (u128{2} << bits) == 0 &&
+                   spans[0].start + (u128{2} << bits) <= spans[0].end) {
+              ++bits;
+            }
+            const auto first =
+                *ip_from_u128(IpFamily::v4, to_u128(cl.range.first()) + spans[0].start);
+            inherited = *Cidr::make_masked(first, 32 - bits);
+          }
+        }
+        std::vector<NodeId> removers;
+        for (NodeId n = 0; n < kPeers && removers.size() < 2; ++n) {
           if (cl.dead.count(n)) continue;
           const bool on_side = std::find(side.begin(), side.end(), n) != side.end();
-          if ((removed == 0) == on_side && cl.ipams[n]->rmpeer(gone)) ++removed;
+          if (on_side == removers.empty() && cl.ipams[n]->rmpeer(gone)) removers.push_back(n);
         }
         victim.reset();
+        cl.run(500ms);
+        // Everyone who might think the space is now theirs allocates in it.
+        for (NodeId n = 0; inherited && n < kPeers; ++n) {
+          if (cl.dead.count(n)) continue;
+          for (int k = 0; k < 2; ++k) {
+            const std::string key = "inh" + std::to_string(next_key++);
+            cl.ipams[n]->allocate(key, *inherited, cl.sim.now(),
+                                  [&, n, key](Result<ipam::Allocation> r) {
+                                    if (r) {
+                                      ++ok_allocs;
+                                      held[key] = n;
+                                    } else {
+                                      ++failed;
+                                    }
+                                  });
+          }
+        }
       }
       cl.run(200ms);
       std::string why;
