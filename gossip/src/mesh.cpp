@@ -318,6 +318,7 @@ void Mesh::local_connections_changed() {
     entries.push_back(std::move(e));
   }
   if (topology_.set_local_connections(std::move(entries))) {
+    last_change_ = now_;
     queue_announce(config_.name, std::nullopt);
     gc_at_ = now_ + config_.gc_delay;
     discovery_dirty_ = true;

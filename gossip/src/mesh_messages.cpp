@@ -36,11 +36,7 @@ void Mesh::on_message(Conn& c, Message msg) {
                  [&](TopologyUpdate& u) { on_topology_update(c, std::move(u)); },
                  [&](TopologyDigest& d) { on_digest(c, d); },
                  [&](TopologyRequest& r) { send_entries(c, r.names); },
-                 [&](DigestHash& h) {
-                   if (h.hash != topology_.digest_hash()) {
-                     send(c, TopologyDigest{true, topology_.digest()}, "topology");
-                   }
-                 },
+                 [&](DigestHash& h) { on_digest_hash(c, h); },
                  [&](ChannelUnicast& m) {
                    on_channel_message(c, m.channel, m.src, m.dst, m.payload, kUnicast);
                  },
@@ -75,10 +71,24 @@ void Mesh::on_digest(Conn& c, const TopologyDigest& d) {
   if (d.reply_wanted) send(c, TopologyDigest{false, topology_.digest()}, "topology");
 }
 
+void Mesh::on_digest_hash(Conn& c, const DigestHash& h) {
+  if (h.hash == topology_.digest_hash()) return;
+  // While a change is still spreading, hashes differ for a moment and announce-then-pull
+  // is already closing the gap; a full digest (N x 16 bytes each way) then would make the
+  // cost of one join grow with N. Check again once things are quiet instead; only a
+  // mismatch that outlives the change gets full digests.
+  if (now_ - last_change_ < config_.request_timeout || !requested_.empty()) {
+    c.next_digest = std::min(c.next_digest, now_ + config_.request_timeout);
+    return;
+  }
+  send(c, TopologyDigest{true, topology_.digest()}, "topology");
+}
+
 void Mesh::on_topology_update(Conn& c, TopologyUpdate u) {
   stats_.entries_received += u.entries.size();
   const auto merged = topology_.merge(std::move(u.entries));
   if (merged.changed.empty()) return;
+  last_change_ = now_;
   // Peers these entries connect to but we have not heard of: ask the same neighbour.
   TopologyRequest want;
   for (auto name : merged.unknown) {

@@ -170,6 +170,7 @@ class Mesh {
   void queue_announce(PeerName name, std::optional<ConnId> except);
   void flush_announce(Conn& c);
   void on_digest(Conn& c, const TopologyDigest& d);
+  void on_digest_hash(Conn& c, const DigestHash& h);
   void send_entries(Conn& c, const std::vector<PeerName>& names);
   void local_connections_changed();
   void update_discovery();
@@ -204,6 +205,7 @@ class Mesh {
   std::map<std::string, Lost> lost_;  ///< address -> peer whose connection there dropped
   std::optional<TimePoint> gc_at_;
   std::optional<TimePoint> request_check_at_;  ///< earliest expiry among requested_
+  TimePoint last_change_{};                    ///< when the topology last changed here
   bool discovery_dirty_ = false;
   MeshStats stats_;
 };
