@@ -63,12 +63,17 @@ void Mesh::on_digest(Conn& c, const TopologyDigest& d) {
     if (have == 0 && item.name != config_.name && !topology_.is_mentioned(item.name)) continue;
     auto& r = requested_[item.name];
     if (r.version >= item.version && r.until > now_) continue;  // already asked someone
-    r = {item.version, now_ + config_.request_timeout, c.id};
-    if (!request_check_at_) request_check_at_ = r.until;
+    note_request(r, item.version, c.id);
     want.names.push_back(item.name);
   }
   if (!want.names.empty()) send(c, want, "topology");
   if (d.reply_wanted) send(c, TopologyDigest{false, topology_.digest()}, "topology");
+}
+
+void Mesh::note_request(Requested& r, std::uint64_t version, ConnId asked) {
+  r = {version, now_ + config_.request_timeout, asked};
+  // Every recorded pull arms the check that notices it never arrived (check_requests).
+  if (!request_check_at_) request_check_at_ = r.until;
 }
 
 void Mesh::on_digest_hash(Conn& c, const DigestHash& h) {
@@ -94,8 +99,7 @@ void Mesh::on_topology_update(Conn& c, TopologyUpdate u) {
   for (auto name : merged.unknown) {
     auto& r = requested_[name];
     if (r.until > now_) continue;
-    r = {1, now_ + config_.request_timeout, c.id};
-    if (!request_check_at_) request_check_at_ = r.until;
+    note_request(r, 1, c.id);
     want.names.push_back(name);
   }
   if (!want.names.empty()) send(c, want, "topology");

@@ -197,6 +197,8 @@ class Mesh {
     TimePoint until{};
     ConnId asked = 0;  ///< the connection the request went out on
   };
+  /// Records a pull of `version` asked on `asked`, and arms the check for it.
+  void note_request(Requested& r, std::uint64_t version, ConnId asked);
   std::unordered_map<PeerName, Requested> requested_;  ///< entry bodies asked for, not yet here
   struct Lost {
     PeerName peer;
