@@ -4,6 +4,8 @@
 set -euo pipefail
 build=${1:-build/release}
 "$build/bin/store_bench" 2000
+# One weftd in a network namespace (needs root; says SKIP otherwise).
+bash bench/ipam_alloc_bench.sh "$build"
 # N = 5,000 takes over an hour here (bench/README.md); GOSSIP_SCALE_N overrides the sizes.
 # shellcheck disable=SC2086
 "$build/bin/gossip_scale" ${GOSSIP_SCALE_N:-100 1000 2000}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: start what weft can do today in network namespaces, show it, clean up.
 # Today: three hosts on a veth underlay, a weftd on each joined into an encrypted mesh,
-# `weft status`, peers, connections and metrics.
+# `weft status`, peers, connections and metrics; IPAM seeded by the three hosts' nicknames:
+# addresses allocated on each host, `weft status ipam`, `weft ps`.
 set -u
 src=$(cd "$(dirname "$0")/.." && pwd)
 export WEFT_BIN_DIR=${WEFT_BIN_DIR:-$src/build/bin}
@@ -19,9 +20,11 @@ for i in 1 2 3; do ip -n "${HOSTS[$i]}" -br addr show eth0; done
 
 say "a weftd on each host, one generated mesh password, host2 and host3 pointed at host1"
 head -c 32 /dev/urandom | base64 >"$T_TMP/password"
-start_weftd "${HOSTS[1]}" host1 --password-file "$T_TMP/password"
+seeds=(--ipalloc-init seed=host1,host2,host3)
+start_weftd "${HOSTS[1]}" host1 --password-file "$T_TMP/password" "${seeds[@]}"
 for i in 2 3; do
-  start_weftd "${HOSTS[$i]}" "host$i" --password-file "$T_TMP/password" --peer 198.18.0.1
+  start_weftd "${HOSTS[$i]}" "host$i" --password-file "$T_TMP/password" --peer 198.18.0.1 \
+    "${seeds[@]}"
 done
 for i in 1 2 3; do wait_weftd "${HOSTS[$i]}" "host$i" || exit 1; done
 for _ in $(seq 100); do  # discovery connects host2 and host3 too
@@ -48,5 +51,17 @@ done
 say "metrics from host2 (read-only TCP API on 127.0.0.1:6784 inside its namespace)"
 in_ns "${HOSTS[2]}" curl -sf http://127.0.0.1:6784/metrics | grep -E '^(weft_|process_resident)'
 
-say "IPAM, pods and DNS arrive with the next issues (see README: what works today)"
+say "IPAM: the ring seeded by the three hosts (by nickname), 3 addresses allocated on each"
+for _ in $(seq 100); do
+  weft "${HOSTS[3]}" host3 status | grep -q "Status: ready" && break
+  sleep 0.1
+done
+for i in 1 2 3; do
+  for k in 1 2 3; do weft "${HOSTS[$i]}" "host$i" ipam allocate "pod-$i-$k" >/dev/null; done
+done
+weft "${HOSTS[1]}" host1 status ipam
+say "weft ps on host2 (the addresses held there)"
+weft "${HOSTS[2]}" host2 ps
+
+say "pods, the data plane and DNS arrive with the next issues (see README: what works today)"
 say "cleaning up: SIGTERM to each weftd, namespaces removed"

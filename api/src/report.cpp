@@ -16,18 +16,39 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RouterReport, name, nickname, pr
                                                 protocol_min_version, protocol_max_version,
                                                 encryption, peer_discovery, port, targets,
                                                 terminations, connections, peers, routes)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IpamEntry, token, size, peer, nickname, version,
+                                                free, reachable)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IpamPeer, name, nickname, owned, percent, active,
+                                                reachable, removed)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IpamReport, status, range, default_subnet,
+                                                bootstrap, allocations, pending, seeds, entries,
+                                                peers)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DaemonReport, pid, uptime_seconds, data_dir,
                                                 run_dir, api_socket, api_tcp, api_tcp_writable)
 
+void to_json(nlohmann::json& j, const AllocationInfo& a) {
+  j = nlohmann::json{{"id", a.id}, {"address", a.address}, {"subnet", a.subnet}};
+}
+
+void from_json(const nlohmann::json& j, AllocationInfo& a) {
+  a.id = j.value("id", "");
+  a.address = j.value("address", "");
+  a.subnet = j.value("subnet", "");
+}
+
 void to_json(nlohmann::json& j, const Report& r) {
-  j = nlohmann::json{
-      {"version", r.version}, {"commit", r.commit}, {"router", r.router}, {"daemon", r.daemon}};
+  j = nlohmann::json{{"version", r.version},
+                     {"commit", r.commit},
+                     {"router", r.router},
+                     {"ipam", r.ipam},
+                     {"daemon", r.daemon}};
 }
 
 void from_json(const nlohmann::json& j, Report& r) {
   r.version = j.value("version", "");
   r.commit = j.value("commit", "");
   if (j.contains("router")) j.at("router").get_to(r.router);
+  if (j.contains("ipam")) j.at("ipam").get_to(r.ipam);
   if (j.contains("daemon")) j.at("daemon").get_to(r.daemon);
 }
 

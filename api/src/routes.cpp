@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "weft/api/routes.hpp"
 
+#include <optional>
+
 namespace weft::api {
 namespace {
 
@@ -87,10 +89,21 @@ HttpResponse HttpResponse::error(int status, std::string message) {
 }
 
 void ApiRoutes::add(std::string method, std::string pattern, Handler handler) {
-  routes_.push_back({std::move(method), split_path(pattern), std::move(handler)});
+  routes_.push_back({std::move(method), split_path(pattern), std::move(handler), nullptr});
+}
+
+void ApiRoutes::add_async(std::string method, std::string pattern, AsyncHandler handler) {
+  routes_.push_back({std::move(method), split_path(pattern), nullptr, std::move(handler)});
 }
 
 HttpResponse ApiRoutes::dispatch(HttpRequest request) const {
+  std::optional<HttpResponse> answer;
+  dispatch_async(std::move(request), [&answer](HttpResponse r) { answer = std::move(r); });
+  if (answer) return std::move(*answer);
+  return HttpResponse::error(500, "internal error: the handler answers later; use dispatch_async");
+}
+
+void ApiRoutes::dispatch_async(HttpRequest request, Reply reply) const {
   std::string_view target = request.target;
   std::size_t qpos = target.find('?');
   std::string_view path = target.substr(0, qpos);
@@ -99,8 +112,9 @@ HttpResponse ApiRoutes::dispatch(HttpRequest request) const {
   // A read-only listener refuses every write, whatever the path: it never reveals which
   // write endpoints exist and never runs one.
   if (!is_read(request.method) && !request.writable) {
-    return HttpResponse::error(403, "this API listener is read-only" +
-                                        (read_only_hint_.empty() ? "" : ": " + read_only_hint_));
+    return reply(
+        HttpResponse::error(403, "this API listener is read-only" +
+                                     (read_only_hint_.empty() ? "" : ": " + read_only_hint_)));
   }
 
   bool path_matched = false;
@@ -122,14 +136,15 @@ HttpResponse ApiRoutes::dispatch(HttpRequest request) const {
       continue;
     }
     request.params = std::move(params);
-    return route.handler(request);
+    if (route.async_handler) return route.async_handler(request, std::move(reply));
+    return reply(route.handler(request));
   }
   if (path_matched) {
-    return HttpResponse::error(
-        405, "method " + request.method + " is not allowed on " + std::string(path));
+    return reply(HttpResponse::error(
+        405, "method " + request.method + " is not allowed on " + std::string(path)));
   }
-  return HttpResponse::error(404,
-                             "no such API endpoint: " + std::string(path) + " (see docs/api.md)");
+  reply(HttpResponse::error(404,
+                            "no such API endpoint: " + std::string(path) + " (see docs/api.md)"));
 }
 
 }  // namespace weft::api

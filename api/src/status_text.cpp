@@ -89,6 +89,20 @@ std::string render_status(const Report& r) {
   });
   out += "\n";
 
+  if (!r.ipam.range.empty()) {
+    out += render_block({
+        {"Service", "ipam"},
+        {"Status", r.ipam.status},
+        {"Range", r.ipam.range},
+        {"DefaultSubnet", r.ipam.default_subnet},
+        {"Bootstrap", r.ipam.bootstrap},
+        {"Allocations", std::to_string(r.ipam.allocations) +
+                            (r.ipam.pending ? " (" + std::to_string(r.ipam.pending) + " waiting)"
+                                            : std::string())},
+    });
+    out += "\n";
+  }
+
   const auto& d = r.daemon;
   std::string api = d.api_socket;
   if (!d.api_tcp.empty()) {
@@ -141,6 +155,40 @@ std::string render_status_routes(const Report& r) {
         pad_right(peer_label(rt.destination, rt.destination_nickname), 37) + " via " +
         (rt.via == rt.destination ? std::string("direct") : peer_label(rt.via, rt.via_nickname)) +
         "\n";
+  }
+  return out;
+}
+
+std::string format_count(double n) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, n < 1e15 ? "%.0f" : "%.3g", n);
+  return buf;
+}
+
+std::string render_status_ipam(const Report& r) {
+  std::string out;
+  for (const auto& p : r.ipam.peers) {
+    char pct[32];
+    std::snprintf(pct, sizeof pct, "%.1f%%", p.percent);
+    out += pad_right(peer_label(p.name, p.nickname), 37) + " " + format_count(p.owned) + " IPs (" +
+           pct + " of total)";
+    if (p.removed) {
+      out += " - removed (rmpeer)";
+    } else if (!p.reachable) {
+      out += " - unreachable!";
+    } else {
+      out += " (" + format_count(p.active) + " active)";
+    }
+    out += "\n";
+  }
+  if (r.ipam.peers.empty()) out += "no ring yet: " + r.ipam.status + "\n";
+  return out;
+}
+
+std::string render_ps(const std::vector<AllocationInfo>& allocations) {
+  std::string out;
+  for (const auto& a : allocations) {
+    out += pad_right(a.id, 40) + " " + pad_right(a.address, 20) + " " + a.subnet + "\n";
   }
   return out;
 }

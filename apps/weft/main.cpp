@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cctype>
+#include <cstdio>
 #include <iostream>
 
 namespace {
@@ -30,6 +32,38 @@ int show(const weft::api::ApiClient& client, const std::string& target, const st
   return 0;
 }
 
+// A JSON string literal for `s` (ids and names are printable; control bytes are escaped).
+std::string quote(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char ch : s) {
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += static_cast<char>(ch);
+    } else if (ch < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", ch);
+      out += buf;
+    } else {
+      out += static_cast<char>(ch);
+    }
+  }
+  return out + "\"";
+}
+
+std::string url_encode(const std::string& s) {
+  std::string out;
+  for (unsigned char ch : s) {
+    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+      out += static_cast<char>(ch);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", ch);
+      out += buf;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -42,8 +76,8 @@ int main(int argc, char** argv) {
 
   auto* status = app.add_subcommand("status", "show the state of weftd (weave status look)");
   std::string what;
-  status->add_option("what", what, "peers | connections | targets | routes")
-      ->check(CLI::IsMember({"peers", "connections", "targets", "routes"}));
+  status->add_option("what", what, "peers | connections | targets | routes | ipam")
+      ->check(CLI::IsMember({"peers", "connections", "targets", "routes", "ipam"}));
   auto* report = app.add_subcommand("report", "print weftd's full report as JSON");
   auto* version = app.add_subcommand("version", "print the version of weft");
   std::vector<std::string> connect_peers, forget_peers;
@@ -52,26 +86,56 @@ int main(int argc, char** argv) {
   auto* forget = app.add_subcommand("forget", "remove mesh targets");
   forget->add_option("peers", forget_peers, "HOST[:PORT] ...")->required();
 
+  auto* ps = app.add_subcommand("ps", "list the addresses held on this host: id, address, subnet");
+  std::string rm_peer;
+  auto* rmpeer = app.add_subcommand(
+      "rmpeer", "a peer is gone for good: its address space passes to live peers");
+  rmpeer->add_option("peer", rm_peer, "peer name or nickname")->required();
+  auto* ipam_cmd = app.add_subcommand("ipam", "allocate, claim, free and look up addresses");
+  ipam_cmd->require_subcommand(1);
+  std::string ipam_id, ipam_arg;
+  auto* alloc = ipam_cmd->add_subcommand("allocate", "an address for a container id (idempotent)");
+  alloc->add_option("id", ipam_id, "container id")->required();
+  alloc->add_option("subnet", ipam_arg, "CIDR inside the range (default: the default subnet)");
+  auto* claim = ipam_cmd->add_subcommand("claim", "record that a container id holds an address");
+  claim->add_option("id", ipam_id, "container id")->required();
+  claim->add_option("address", ipam_arg, "the address")->required();
+  auto* free_cmd = ipam_cmd->add_subcommand("free", "free the addresses of a container id");
+  free_cmd->add_option("id", ipam_id, "container id")->required();
+  auto* lookup = ipam_cmd->add_subcommand("lookup", "the addresses held for a container id");
+  lookup->add_option("id", ipam_id, "container id")->required();
+
   CLI11_PARSE(app, argc, argv);
+  // An allocation may wait for space from peers for up to 30 s; everything else is quick.
   const weft::api::ApiClient client(std::filesystem::path(run_dir) / "weftd.sock",
-                                    std::chrono::seconds(10));
+                                    std::chrono::seconds(*alloc ? 45 : 10));
 
   if (*status) return show(client, what.empty() ? "/status" : "/status/" + what, run_dir);
   if (*connect || *forget) {
     std::string body = "{\"peers\": [";
     const auto& peers = *connect ? connect_peers : forget_peers;
-    for (std::size_t i = 0; i < peers.size(); ++i) {
-      body += (i ? ", \"" : "\"");
-      for (char ch : peers[i]) {
-        if (ch == '"' || ch == '\\') body += '\\';
-        body += ch;
-      }
-      body += "\"";
-    }
+    for (std::size_t i = 0; i < peers.size(); ++i) body += (i ? ", " : "") + quote(peers[i]);
     body += "]}";
     return show(client, *connect ? "/connect" : "/forget", run_dir, "POST", body);
   }
   if (*report) return show(client, "/report", run_dir);
+  if (*ps) return show(client, "/ps", run_dir);
+  if (*rmpeer) {
+    return show(client, "/ipam/rmpeer", run_dir, "POST", "{\"peer\": " + quote(rm_peer) + "}");
+  }
+  if (*alloc) {
+    std::string body = "{\"id\": " + quote(ipam_id);
+    if (!ipam_arg.empty()) body += ", \"subnet\": " + quote(ipam_arg);
+    return show(client, "/ipam/allocate", run_dir, "POST", body + "}");
+  }
+  if (*claim) {
+    return show(client, "/ipam/claim", run_dir, "POST",
+                "{\"id\": " + quote(ipam_id) + ", \"address\": " + quote(ipam_arg) + "}");
+  }
+  if (*free_cmd) {
+    return show(client, "/ipam/free", run_dir, "POST", "{\"id\": " + quote(ipam_id) + "}");
+  }
+  if (*lookup) return show(client, "/ipam/lookup?id=" + url_encode(ipam_id), run_dir);
   if (*version) {
     std::cout << "weft " << weft::kVersion << " (" << weft::kGitCommit << ")\n";
     return 0;

@@ -60,6 +60,19 @@ ParsedArgs parse_args(int argc, char** argv) {
       ->envname("WEFT_CONN_LIMIT")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
+  app.add_option("--ipalloc-range", c.ipalloc_range,
+                 "the address range pods get addresses from (same on every peer)")
+      ->envname("WEFT_IPALLOC_RANGE")
+      ->capture_default_str();
+  app.add_option("--ipalloc-default-subnet", c.ipalloc_default_subnet,
+                 "subnet of the range used when a request names none (default: the range)")
+      ->envname("WEFT_IPALLOC_DEFAULT_SUBNET");
+  app.add_option("--ipalloc-init", c.ipalloc_init,
+                 "seed=NAME,... | consensus=N | observer (default consensus=1+number of --peer)")
+      ->envname("WEFT_IPALLOC_INIT");
+  app.add_flag("--db-sync-normal", c.sync_normal,
+               "SQLite synchronous=NORMAL: allocations survive kill -9 but not power loss")
+      ->envname("WEFT_DB_SYNC_NORMAL");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -28,6 +28,14 @@ struct Config {
   std::string password;            ///< from --password-file or WEFT_PASSWORD, never argv
   bool discovery = true;
   int conn_limit = 100;
+
+  // IPAM.
+  std::string ipalloc_range = "10.32.0.0/12";
+  std::string ipalloc_default_subnet;  ///< empty = the whole range
+  std::string ipalloc_init;            ///< empty = consensus=1+len(peers)
+  /// FULL (default): an allocation is on disk before it is acknowledged, even across power
+  /// loss. NORMAL: survives kill -9 of weftd but not power loss; for benchmarks and tests.
+  bool sync_normal = false;
 };
 
 /// The outcome of parsing argv: a config to run with, or an exit code (help, version, error)

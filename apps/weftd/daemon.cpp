@@ -44,6 +44,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const Config& config, asio::io_con
 
   store::SqliteStore::Options options;
   options.reset = config.reset_data;
+  options.synchronous = config.sync_normal ? store::Synchronous::normal : store::Synchronous::full;
   auto db = store::SqliteStore::open(config.data_dir / "weft.db", options);
   if (!db) return db.error();
   if (config.reset_data)
@@ -55,6 +56,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const Config& config, asio::io_con
   std::unique_ptr<Daemon> d(
       new Daemon(config, io, std::move(*lock), std::move(*db), std::move(*identity)));
   if (auto m = d->start_mesh(); !m) return m.error();
+  if (auto i = d->start_ipam(); !i) return i.error();
   if (auto l = d->listen(); !l) return l.error();
   log::info("weftd {} started: peer {}({}), data dir {}, api {}", kVersion,
             d->identity_.name.to_string(), d->nickname_, config.data_dir.string(),
@@ -73,13 +75,15 @@ Daemon::Daemon(const Config& config, asio::io_context& io, store::DataDirLock lo
       nickname_(config.nickname.empty() ? hostname() : config.nickname),
       started_(std::chrono::steady_clock::now()),
       server_(io.get_executor(), routes_),
-      signals_(io, SIGTERM, SIGINT) {
+      signals_(io, SIGTERM, SIGINT),
+      ipam_timer_(io) {
   metrics_
       .gauge("weft_build_info", "weft build: version and commit (value is always 1)",
              {{"version", kVersion}, {"commit", kGitCommit}})
       .set(1);
   add_routes();
   add_mesh_routes();
+  add_ipam_routes();
 }
 
 void Daemon::add_routes() {
@@ -96,6 +100,9 @@ void Daemon::add_routes() {
   routes_.add("GET", "/status/connections", [this](const HttpRequest&) {
     return HttpResponse::text(api::render_status_connections(report()));
   });
+  routes_.add("GET", "/status/ipam", [this](const HttpRequest&) {
+    return HttpResponse::text(api::render_status_ipam(report()));
+  });
   routes_.add("GET", "/status/routes", [this](const HttpRequest&) {
     return HttpResponse::text(api::render_status_routes(report()));
   });
@@ -105,6 +112,7 @@ void Daemon::add_routes() {
   routes_.add("GET", "/metrics", [this](const HttpRequest&) {
     collect_process_metrics(metrics_);
     update_mesh_metrics();
+    update_ipam_metrics();
     HttpResponse r = HttpResponse::text(metrics_.render());
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return r;
@@ -131,6 +139,7 @@ Result<void> Daemon::listen() {
 }
 
 void Daemon::stop() {
+  stop_ipam();
   if (runner_) runner_->stop();
   server_.stop();
   boost::system::error_code ec;
@@ -142,6 +151,7 @@ api::Report Daemon::report() const {
   r.version = kVersion;
   r.commit = kGitCommit;
   r.router = router_report();
+  r.ipam = ipam_report();
   r.daemon.pid = ::getpid();
   r.daemon.uptime_seconds =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_)

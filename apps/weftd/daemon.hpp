@@ -9,6 +9,8 @@
 #include "weft/base/sodium_rng.hpp"
 #include "weft/gossip/mesh.hpp"
 #include "weft/gossip/mesh_runner.hpp"
+#include "weft/ipam/bootstrap.hpp"
+#include "weft/ipam/ipam.hpp"
 #include "weft/store/data_dir_lock.hpp"
 #include "weft/store/sqlite_store.hpp"
 
@@ -17,6 +19,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <memory>
@@ -44,6 +47,16 @@ class Daemon {
   Result<void> persist_targets();
   [[nodiscard]] api::RouterReport router_report() const;
   void update_mesh_metrics();
+  // IPAM (ipam.cpp): bootstrap, the allocation endpoints, report and metrics.
+  Result<void> start_ipam();
+  void add_ipam_routes();
+  void try_bootstrap();
+  void arm_ipam_timer();
+  void schedule_ipam_flush();
+  void ipam_flush_when_quiet(int hops);
+  void stop_ipam();
+  [[nodiscard]] api::IpamReport ipam_report() const;
+  void update_ipam_metrics();
 
   Config config_;
   boost::asio::io_context& io_;
@@ -59,6 +72,13 @@ class Daemon {
   SodiumRng rng_;
   std::unique_ptr<gossip::Mesh> mesh_;  // declared before the runner, which uses it
   std::unique_ptr<gossip::MeshRunner> runner_;
+  ipam::InitMode init_mode_;
+  Cidr default_subnet_;
+  std::unique_ptr<ipam::Ipam> ipam_;
+  std::string ipam_problem_;  // why the ring is not ready, beyond the bootstrap mode
+  boost::asio::steady_timer ipam_timer_;
+  bool ipam_flush_posted_ = false;
+  bool stopping_ = false;
 };
 
 }  // namespace weft::weftd

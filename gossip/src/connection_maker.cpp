@@ -133,8 +133,13 @@ std::vector<std::string> ConnectionMaker::take_due(TimePoint now, std::size_t op
   std::size_t room =
       open_connections >= config_.conn_limit ? 0 : config_.conn_limit - open_connections;
   for (auto& [addr, t] : targets_) {
-    if (room == 0) break;
     if (t.state != Target::State::waiting || t.never_retry || t.next_try > now) continue;
+    if (room == 0) {
+      // At --conn-limit: look again later. Leaving next_try in the past would make the
+      // deadline "now" forever, and the event loop spin.
+      t.next_try = now + config_.initial_backoff;
+      continue;
+    }
     t.state = Target::State::connecting;
     due.push_back(addr);
     --room;

@@ -42,6 +42,22 @@ Result<std::string> Mesh::connect(std::string_view target, TimePoint now) {
   return maker_.add_direct(target, now);
 }
 
+std::string Mesh::nickname_of(PeerName peer) const {
+  if (const auto* e = topology_.find(peer)) return e->nickname;
+  const auto it = forgotten_nicknames_.find(peer);
+  return it == forgotten_nicknames_.end() ? std::string() : it->second;
+}
+
+std::optional<PeerName> Mesh::find_by_nickname(std::string_view nickname) const {
+  for (const auto& [name, entry] : topology_.entries()) {
+    if (entry->nickname == nickname) return name;
+  }
+  for (const auto& [name, nick] : forgotten_nicknames_) {
+    if (nick == nickname) return name;
+  }
+  return std::nullopt;
+}
+
 bool Mesh::forget(std::string_view target) {
   if (auto a = ConnectionMaker::normalize(target, config_.port)) lost_.erase(*a);
   return maker_.forget(target);
@@ -211,7 +227,9 @@ void Mesh::on_established(Conn& c) {
   }
   c.state = Conn::State::established;
   c.next_digest = now_ + jitter(rng_, config_.digest_interval);
-  c.next_gossip = now_ + jitter(rng_, config_.gossip_interval);
+  // Channels' state goes to a new neighbour at once (Weave does the same), so a joining
+  // peer learns the IPAM ring or a consensus round without waiting for the periodic gossip.
+  c.next_gossip = now_;
   if (c.outbound) maker_.on_connected(c.address);
   std::erase_if(lost_, [&c](const auto& kv) { return kv.second.peer == c.peer; });
   log::info("mesh: connection {} {} established ({})", c.outbound ? "to" : "from", describe(c),
@@ -359,6 +377,18 @@ void Mesh::on_tick(TimePoint now) {
 
   if (gc_at_ && *gc_at_ <= now) {
     gc_at_.reset();
+    // Nicknames outlive the entries, so `weft rmpeer NICKNAME` and status can still name a
+    // peer that is gone (bounded: the oldest are dropped first).
+    for (const auto& [name, entry] : topology_.entries()) {
+      if (name == config_.name || topology_.routes().is_reachable(name)) continue;
+      if (forgotten_nicknames_.emplace(name, entry->nickname).second) {
+        forgotten_order_.push_back(name);
+      }
+    }
+    while (forgotten_order_.size() > kForgottenNicknames) {
+      forgotten_nicknames_.erase(forgotten_order_.front());
+      forgotten_order_.pop_front();
+    }
     for (auto gone : topology_.remove_unreachable()) {
       log::debug("mesh: forgot unreachable peer {}", gone.to_string());
       discovery_dirty_ = true;
@@ -390,16 +420,22 @@ void Mesh::dial_due() {
 void Mesh::update_discovery() {
   discovery_dirty_ = false;
   if (!config_.maker.discovery) return;
+  // One pass over the connections, not one per topology edge: this runs on every
+  // topology change, and N peers have ~N x 8 edges.
+  std::set<PeerName> established;
+  for (const auto& [id, c] : conns_) {
+    if (c.state == Conn::State::established) established.insert(c.peer);
+  }
   std::set<std::string> addresses;
   for (const auto& [name, e] : topology_.entries()) {
     for (const auto& conn : e->connections) {
-      if (conn.peer == config_.name || established_to(conn.peer) != nullptr) continue;
+      if (conn.peer == config_.name || established.count(conn.peer) > 0) continue;
       addresses.insert(conn.address);
     }
   }
   std::erase_if(lost_, [this](const auto& kv) { return now_ - kv.second.at > kLostPeerRetention; });
   for (const auto& [address, lost] : lost_) {
-    if (established_to(lost.peer) == nullptr) addresses.insert(address);
+    if (established.count(lost.peer) == 0) addresses.insert(address);
   }
   maker_.set_discovered(addresses, now_);
 }

@@ -125,6 +125,26 @@ std::vector<Allocation> Allocator::gc(const std::set<std::string>& live) {
   return out;
 }
 
+Result<void> Allocator::restore(const Allocation& a) {
+  const Cidr& range = ring_.range();
+  if (a.address.family() != range.family() || !range.contains(a.address)) {
+    return Error(Errc::invalid_argument,
+                 a.address.to_string() + " is outside the IPAM range " + range.to_string());
+  }
+  const u128 off = to_u128(a.address) - to_u128(range.first());
+  if (!by_offset_.emplace(off, a).second) {
+    return Error(Errc::already_exists, a.address.to_string() + " is held twice in the store");
+  }
+  by_key_[a.key].insert(off);
+  return ok();
+}
+
+void Allocator::clear() {
+  by_offset_.clear();
+  by_key_.clear();
+  cursor_ = 0;
+}
+
 std::vector<Allocation> Allocator::lookup(const std::string& key) const {
   std::vector<Allocation> out;
   if (auto it = by_key_.find(key); it != by_key_.end()) {

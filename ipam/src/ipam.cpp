@@ -3,32 +3,220 @@
 
 #include "weft/base/log.hpp"
 #include "weft/base/uint128.hpp"
+#include "weft/ipam/persist.hpp"
 #include "weft/ipam/wire.hpp"
 
 #include <algorithm>
 
 namespace weft::ipam {
 
-Ipam::Ipam(IpamConfig config)
-    : config_(std::move(config)), ring_(config_.range), allocator_(config_.self, ring_) {}
+Ipam::Ipam(IpamConfig config, store::Store& store)
+    : config_(std::move(config)),
+      store_(store),
+      ring_(config_.range),
+      allocator_(config_.self, ring_) {}
 
-Result<void> Ipam::seed(const std::vector<PeerName>& seeds) {
-  if (auto r = ring_.seed(seeds); !r) return r;
-  ring_changed();
+Result<void> Ipam::load(TimePoint now) {
+  now_ = now;
+  auto p = load_persisted(store_, config_.range);
+  if (!p) return p.error();
+  ring_ = p->ring ? std::move(*p->ring) : Ring(config_.range);
+  allocator_.clear();
+  for (const auto& a : p->allocations) {
+    if (auto r = allocator_.restore(a); !r) return r.error().wrap("load the IPAM allocations");
+  }
+  allocator_.set_cursor(p->cursor);
+  stored_consensus_ = p->consensus;
+  for (const auto& stored : p->pending) {
+    // Nobody waits for these any more; served, they hold the address for the retry.
+    const std::string& key = stored.first;
+    if (std::none_of(pending_.begin(), pending_.end(),
+                     [&key](const Pending& q) { return q.key == key; })) {
+      pending_.push_back(
+          Pending{key, stored.second, now_ + config_.request_timeout, now_, nullptr, {}});
+    }
+  }
   return ok();
 }
 
-void Ipam::ring_changed() {
+Result<void> Ipam::reload() {
+  auto p = load_persisted(store_, config_.range);
+  if (!p) return p.error();
+  ring_ = p->ring ? std::move(*p->ring) : Ring(config_.range);
+  allocator_.clear();
+  for (const auto& a : p->allocations) (void)allocator_.restore(a);
+  allocator_.set_cursor(p->cursor);
+  return ok();
+}
+
+Result<void> Ipam::flush() {
+  flush_requested_ = false;
+  if (batch_.empty() && acks_.empty()) return ok();
+  auto acks = std::move(acks_);
+  acks_.clear();
+  store::Batch batch = std::move(batch_);
+  batch_ = {};
+  if (auto w = store_.apply(batch); !w) {
+    ++stats_.commit_failures;
+    const Error e = w.error().wrap("commit the IPAM state");
+    log::error("ipam: {}; the last changes are undone", e.message());
+    if (auto r = reload(); !r)
+      log::error("ipam: reload after a failed commit: {}", r.error().message());
+    for (auto& [done, a] : acks) {
+      if (done) done(e);
+    }
+    return e;
+  }
+  ++stats_.commits;
+  for (auto& [done, a] : acks) {
+    if (done) done(std::move(a));
+  }
+  return ok();
+}
+
+void Ipam::dirty() {
+  if (flush_requested_) return;
+  flush_requested_ = true;
+  config_.wants_flush();
+}
+
+void Ipam::record(const Allocation& a) {
+  free_dirty_ = true;
+  const u128 off = to_u128(a.address) - to_u128(config_.range.first());
+  put_allocation(batch_, off, a);
+  put_cursor(batch_, allocator_.cursor());
+  dirty();
+}
+
+void Ipam::record_freed(const std::vector<Allocation>& freed) {
+  for (const auto& a : freed) {
+    erase_allocation(batch_, to_u128(a.address) - to_u128(config_.range.first()));
+  }
+  if (!freed.empty()) {
+    free_dirty_ = true;
+    dirty();
+  }
+}
+
+void Ipam::report_free_counts() {
+  std::vector<std::pair<u128, u128>> reports;  // token -> free
+  const auto& tokens = ring_.tokens();
+  for (auto it = tokens.begin(); it != tokens.end(); ++it) {
+    if (ring_.effective_owner(it->first) != config_.self) continue;
+    const u128 end = std::next(it) == tokens.end() ? ring_.size() : std::next(it)->first;
+    const u128 free = allocator_.free_in({it->first, end});
+    if (it->second.owner != config_.self || it->second.free != free) {
+      reports.emplace_back(it->first, free);
+    }
+  }
+  if (reports.empty()) return;
+  for (const auto& [token, free] : reports) {
+    if (auto r = ring_.report_free(config_.self, token, free); !r) {
+      log::warn("ipam: free count of token {}: {}", u128_to_string(token), r.error().message());
+    }
+  }
+  (void)commit_own_ring_change();
+}
+
+Result<void> Ipam::commit_own_ring_change() {
+  put_ring(batch_, ring_);
+  if (auto f = flush(); !f) return f;
   if (channel_) channel_->broadcast(encode_ring(ring_));
+  return ok();
+}
+
+Result<void> Ipam::seed(const std::vector<PeerName>& seeds) {
+  if (!ring_.empty()) {
+    const std::set<PeerName> want(seeds.begin(), seeds.end());
+    if (want == ring_.seeds()) return ok();  // restarted: the stored ring is this one
+    std::string here, asked;
+    for (auto p : ring_.seeds()) here += (here.empty() ? "" : ",") + p.to_string();
+    for (auto p : want) asked += (asked.empty() ? "" : ",") + p.to_string();
+    return Error(Errc::invalid_argument, "this peer's stored IP allocation ring was seeded by " +
+                                             here + ", but --ipalloc-init asks for seed=" + asked +
+                                             ": start weftd with --ipalloc-init seed=" + here +
+                                             " (the stored ring wins)");
+  }
+  if (auto r = ring_.seed(seeds); !r) return r;
+  return commit_own_ring_change();
+}
+
+Result<void> Ipam::start_consensus(std::size_t n, TimePoint now) {
+  if (config_.rng == nullptr) return Error(Errc::internal, "consensus needs IpamConfig::rng");
+  now_ = now;
+  if (!ring_.empty()) return ok();  // restarted after the ring was made: nothing to agree on
+  consensus_.emplace(config_.self, n);
+  if (stored_consensus_) {
+    auto r = consensus_->restore_self(
+        std::span(reinterpret_cast<const std::uint8_t*>(stored_consensus_->data()),
+                  stored_consensus_->size()));
+    if (!r) {
+      consensus_.reset();
+      return r.error().wrap(
+          "restore this peer's consensus state (was --ipalloc-init consensus=N changed? every "
+          "peer must give the same N)");
+    }
+  }
+  consensus_->start(now, *config_.rng);
+  consensus_changed();
+  return ok();
+}
+
+void Ipam::consensus_changed() {
+  if (!consensus_) return;
+  if (consensus_->take_self_changed()) {
+    put_consensus(batch_, consensus_->encode_self());
+    if (auto f = flush(); !f) {
+      // What we promised is not stored, so nobody may see it: start over from the store.
+      log::error("ipam: consensus state not stored, retrying: {}", f.error().message());
+      const auto n = consensus_->n();
+      consensus_.reset();
+      if (auto again = start_consensus(n, now_); !again) {
+        log::error("ipam: consensus: {}", again.error().message());
+      }
+      return;
+    }
+    if (channel_) channel_->broadcast(consensus_->encode());
+  }
+  if (ring_.empty() && consensus_->decided()) {
+    log::info("ipam: consensus reached: the ring is seeded by {} peers",
+              consensus_->decided()->size());
+    if (auto r = seed(*consensus_->decided()); !r) {
+      log::error("ipam: seeding the agreed ring: {}", r.error().message());
+    }
+    serve_pending(now_);
+  }
+}
+
+Result<std::optional<gossip::Bytes>> Ipam::on_consensus(std::span<const std::uint8_t> payload) {
+  // A peer outside the round (an observer, a peer with a ring) passes messages on.
+  if (!consensus_ || !ring_.empty()) {
+    return std::optional<gossip::Bytes>(gossip::Bytes(payload.begin(), payload.end()));
+  }
+  auto changed = consensus_->merge(payload, now_);
+  if (!changed) {
+    ++stats_.merge_errors;
+    return changed.error();
+  }
+  if (!*changed) return std::optional<gossip::Bytes>();
+  consensus_changed();
+  return std::optional<gossip::Bytes>(consensus_->encode());
 }
 
 void Ipam::allocate(std::string key, Cidr subnet, TimePoint now, Done done) {
   now_ = now;
   auto a = allocator_.allocate(key, subnet);
-  if (a || !a.error().is(Errc::unavailable)) {
+  if (a) {
+    record(*a);
+    acks_.emplace_back(std::move(done), std::move(*a));
+    return;
+  }
+  if (!a.error().is(Errc::unavailable)) {
     done(std::move(a));
     return;
   }
+  put_pending(batch_, key, subnet);
+  dirty();
   Pending p{std::move(key), subnet, now + config_.request_timeout, now, std::move(done), {}};
   ask_for_space(p, now);
   pending_.push_back(std::move(p));
@@ -36,15 +224,31 @@ void Ipam::allocate(std::string key, Cidr subnet, TimePoint now, Done done) {
 
 Result<Allocation> Ipam::claim(const std::string& key, const IpAddress& address,
                                const Cidr& subnet) {
-  return allocator_.claim(key, address, subnet);
+  auto a = allocator_.claim(key, address, subnet);
+  if (a) record(*a);
+  return a;
 }
 
 std::vector<Allocation> Ipam::free_key(const std::string& key) {
-  return allocator_.free_key(key);
+  auto freed = allocator_.free_key(key);
+  record_freed(freed);
+  return freed;
+}
+
+bool Ipam::free_address(const IpAddress& address) {
+  if (address.family() != config_.range.family() || !config_.range.contains(address)) return false;
+  const auto it = allocator_.allocations().find(to_u128(address) - to_u128(config_.range.first()));
+  if (it == allocator_.allocations().end()) return false;
+  const Allocation a = it->second;
+  allocator_.free_address(address);
+  record_freed({a});
+  return true;
 }
 
 std::vector<Allocation> Ipam::gc(const std::set<std::string>& live) {
-  return allocator_.gc(live);
+  auto freed = allocator_.gc(live);
+  record_freed(freed);
+  return freed;
 }
 
 Result<void> Ipam::rmpeer(PeerName peer) {
@@ -57,7 +261,7 @@ Result<void> Ipam::rmpeer(PeerName peer) {
                      " is reachable: rmpeer is for peers that are gone for good (stop it first)");
   }
   ring_.remove_peer(peer);
-  ring_changed();
+  if (auto c = commit_own_ring_change(); !c) return c;
   serve_pending(now_);
   return ok();
 }
@@ -129,17 +333,20 @@ void Ipam::serve_pending(TimePoint now) {
   for (auto it = pending_.begin(); it != pending_.end();) {
     auto a = allocator_.allocate(it->key, it->subnet);
     if (a) {
-      auto done = std::move(it->done);
+      record(*a);
+      erase_pending(batch_, it->key);
+      acks_.emplace_back(std::move(it->done), std::move(*a));
       it = pending_.erase(it);
-      done(std::move(a));
       continue;
     }
     if (now >= it->deadline) {
       ++stats_.allocations_failed;
       auto done = std::move(it->done);
       const std::string why = no_space_reason(*it);
+      erase_pending(batch_, it->key);
+      dirty();
       it = pending_.erase(it);
-      done(Error(Errc::timed_out, why));
+      if (done) done(Error(Errc::timed_out, why));
       continue;
     }
     if (now >= it->next_ask) ask_for_space(*it, now);
@@ -149,11 +356,21 @@ void Ipam::serve_pending(TimePoint now) {
 
 void Ipam::on_tick(TimePoint now) {
   now_ = now;
+  if (consensus_ && ring_.empty() && config_.rng) {
+    consensus_->on_tick(now, *config_.rng);
+    consensus_changed();
+  }
   serve_pending(now);
+  if (free_dirty_ && now >= next_free_report_ && !ring_.empty()) {
+    free_dirty_ = false;
+    next_free_report_ = now + config_.free_report_interval;
+    report_free_counts();
+  }
 }
 
 TimePoint Ipam::next_deadline() const {
-  TimePoint next = TimePoint::max();
+  TimePoint next = free_dirty_ && !ring_.empty() ? next_free_report_ : TimePoint::max();
+  if (consensus_ && ring_.empty()) next = std::min(next, consensus_->next_deadline());
   for (const auto& p : pending_) next = std::min({next, p.deadline, p.next_ask});
   return next;
 }
@@ -182,11 +399,16 @@ void Ipam::donate(PeerName to, const Cidr& subnet) {
     log::warn("ipam: could not grant space to {}: {}", to.to_string(), r.error().message());
     return;
   }
+  if (auto c = commit_own_ring_change(); !c) return;
   ++stats_.grants;
-  ring_changed();
 }
 
 Result<void> Ipam::on_unicast(PeerName src, std::span<const std::uint8_t> payload) {
+  if (!payload.empty() && payload[0] == kConsensusMessage) {
+    auto r = on_consensus(payload);
+    if (!r) return r.error();
+    return ok();
+  }
   if (!payload.empty() && payload[0] == kRingMessage) {
     auto merged = merge_bytes(payload);
     if (!merged) return merged.error();
@@ -207,12 +429,18 @@ Result<bool> Ipam::merge_bytes(std::span<const std::uint8_t> payload) {
     ++stats_.merge_errors;
     return changed.error();
   }
-  if (*changed) serve_pending(now_);
+  if (*changed) {
+    put_ring(batch_, ring_);
+    free_dirty_ = true;  // space may have arrived: its free count is ours to report
+    dirty();
+    serve_pending(now_);
+  }
   return *changed;
 }
 
 Result<std::optional<gossip::Bytes>> Ipam::on_broadcast(PeerName,
                                                         std::span<const std::uint8_t> payload) {
+  if (!payload.empty() && payload[0] == kConsensusMessage) return on_consensus(payload);
   auto changed = merge_bytes(payload);
   if (!changed) return changed.error();
   if (!*changed) return std::optional<gossip::Bytes>();
@@ -220,12 +448,17 @@ Result<std::optional<gossip::Bytes>> Ipam::on_broadcast(PeerName,
 }
 
 std::optional<gossip::Bytes> Ipam::gossip() {
+  if (ring_.empty() && consensus_) return consensus_->encode();
   if (ring_.empty()) return std::nullopt;
   return encode_ring(ring_);
 }
 
 Result<std::optional<gossip::Bytes>> Ipam::on_gossip(PeerName,
                                                      std::span<const std::uint8_t> payload) {
+  if (!payload.empty() && payload[0] == kConsensusMessage) {
+    if (!consensus_ || !ring_.empty()) return std::optional<gossip::Bytes>();
+    return on_consensus(payload);
+  }
   auto changed = merge_bytes(payload);
   if (!changed) return changed.error();
   if (!*changed) return std::optional<gossip::Bytes>();

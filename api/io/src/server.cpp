@@ -6,6 +6,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -36,6 +37,7 @@ struct ApiServer::State {
   std::optional<tcp::endpoint> tcp_bound;
   bool stopped = false;
   std::uint64_t next_session = 0;
+  std::size_t arriving = 0;  // sessions before their first request is dispatched
   std::map<std::uint64_t, std::function<void()>> open_sessions;  // id -> close the socket
 
   State(asio::any_io_executor e, const ApiRoutes& r, ServerOptions o)
@@ -46,26 +48,53 @@ namespace {
 
 using StatePtr = std::shared_ptr<ApiServer::State>;
 
-HttpResponse dispatch_safely(const ApiRoutes& routes, HttpRequest req) {
+// What a session waits on while an asynchronous handler works: the answer, and a timer
+// that the reply (or the server stopping) cancels to wake the session up.
+struct PendingAnswer {
+  explicit PendingAnswer(const asio::any_io_executor& ex)
+      : wake(ex, asio::steady_timer::time_point::max()) {}
+  std::optional<HttpResponse> answer;
+  asio::steady_timer wake;
+};
+
+void dispatch_safely(const ApiRoutes& routes, HttpRequest req,
+                     const std::shared_ptr<PendingAnswer>& pending) {
+  const std::string method = req.method, target = req.target;
+  auto reply = [pending](HttpResponse r) {
+    if (pending->answer) return;  // answered once already
+    pending->answer = std::move(r);
+    pending->wake.cancel();
+  };
   try {
-    return routes.dispatch(std::move(req));
+    routes.dispatch_async(std::move(req), reply);
   } catch (const std::exception& e) {
     // A handler bug must not take the daemon down; the caller sees a 500 with the reason.
-    log::error("api: handler for {} {} threw: {}", req.method, req.target, e.what());
-    return HttpResponse::error(500, std::string("internal error: ") + e.what());
+    log::error("api: handler for {} {} threw: {}", method, target, e.what());
+    reply(HttpResponse::error(500, std::string("internal error: ") + e.what()));
   }
 }
 
 template <class Protocol>
 awaitable<void> serve_session(StatePtr st, beast::basic_stream<Protocol> stream, bool writable) {
   const std::uint64_t id = st->next_session++;
-  st->open_sessions[id] = [&stream] { stream.socket().close(); };
+  std::shared_ptr<PendingAnswer> waiting;  // set while a handler has not answered
+  st->open_sessions[id] = [&stream, &waiting] {
+    stream.socket().close();
+    if (waiting) waiting->wake.cancel();
+  };
   beast::flat_buffer buffer;
+  ++st->arriving;
+  bool first = true;
+  const auto arrived = [&] {
+    if (first) --st->arriving;
+    first = false;
+  };
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(st->options.max_body_bytes);
     stream.expires_after(st->options.idle_timeout);
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+    arrived();
     if (ec) {
       if (ec == http::error::body_limit) {
         http::response<http::string_body> res{http::status::payload_too_large, 11};
@@ -83,7 +112,15 @@ awaitable<void> serve_session(StatePtr st, beast::basic_stream<Protocol> stream,
     hr.target = std::string(req.target());
     hr.body = std::move(req.body());
     hr.writable = writable;
-    HttpResponse resp = dispatch_safely(st->routes, std::move(hr));
+    auto pending = std::make_shared<PendingAnswer>(st->ex);
+    dispatch_safely(st->routes, std::move(hr), pending);
+    if (!pending->answer) {
+      waiting = pending;
+      co_await pending->wake.async_wait(kNoThrow);
+      waiting.reset();
+      if (!pending->answer) break;  // the server stopped first
+    }
+    HttpResponse resp = std::move(*pending->answer);
 
     http::response<http::string_body> res{static_cast<http::status>(resp.status), req.version()};
     res.set(http::field::server, "weftd");
@@ -191,6 +228,10 @@ Result<void> ApiServer::listen_tcp(const tcp::endpoint& endpoint, bool writable)
   asio::co_spawn(state_->ex, accept_loop(state_, &*state_->tcp_acceptor, writable),
                  [](std::exception_ptr e) { log_exit("tcp accept loop", e); });
   return ok();
+}
+
+std::size_t ApiServer::arriving() const {
+  return state_->arriving;
 }
 
 std::optional<tcp::endpoint> ApiServer::tcp_endpoint() const {

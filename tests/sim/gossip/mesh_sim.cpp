@@ -27,8 +27,18 @@ NodeId MeshSim::add_peer() {
   for (auto& b : cfg.static_secret) b = static_cast<std::uint8_t>(p.rng->next());
   crypto_scalarmult_base(cfg.static_public.data(), cfg.static_secret.data());
   p.mesh = std::make_unique<gossip::Mesh>(cfg, *p.rng, net_.now());
+  p.config = std::move(cfg);
   peers_.push_back(std::move(p));
   return n;
+}
+
+void MeshSim::restart(NodeId n) {
+  Peer& p = peers_.at(n);
+  WEFT_ASSERT(!net_.is_up(n), "restart() follows crash()");
+  net_.restart(n);
+  p.config.incarnation = p.rng->next();
+  p.mesh = std::make_unique<gossip::Mesh>(p.config, *p.rng, net_.now());
+  p.tick_at = TimePoint::max();
 }
 
 std::optional<NodeId> MeshSim::resolve(const std::string& address) const {

@@ -39,6 +39,9 @@ class MeshSim {
   void heal() { net_.heal(); }
   /// kill -9: the node stops, and the other ends of its connections see them reset.
   void crash(NodeId n);
+  /// Starts a crashed node again: same name and keys, a new incarnation, no connections.
+  /// Callers register channels on the new mesh(n).
+  void restart(NodeId n);
 
   /// Bytes every peer has sent so far (for bench figures).
   [[nodiscard]] std::uint64_t bytes_sent(NodeId n) const;
@@ -47,6 +50,7 @@ class MeshSim {
   struct Peer {
     std::unique_ptr<Xoshiro256Rng> rng;
     std::unique_ptr<gossip::Mesh> mesh;
+    gossip::MeshConfig config;
     std::map<gossip::ConnId, std::pair<NodeId, gossip::ConnId>> remote;  // our conn -> their end
     std::map<gossip::ConnId, NodeId> dialing;
     TimePoint tick_at = TimePoint::max();

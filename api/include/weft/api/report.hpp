@@ -62,6 +62,49 @@ struct RouterReport {
   std::vector<RouteInfo> routes;  ///< one per reachable peer other than the local one
 };
 
+/// One token of the IPAM ring: the addresses from `token` to the next token.
+struct IpamEntry {
+  std::string token;  ///< first address
+  double size = 0;    ///< addresses (exact below 2^53)
+  std::string peer;   ///< effective owner (the heir when the owner was removed)
+  std::string nickname;
+  std::uint32_t version = 0;
+  double free = 0;  ///< the owner's last reported count of free addresses
+  bool reachable = true;
+};
+
+/// What one peer owns of the range, summed over its tokens.
+struct IpamPeer {
+  std::string name;
+  std::string nickname;
+  double owned = 0;
+  double percent = 0;  ///< of the whole range
+  double active = 0;   ///< owned minus reported free (this peer: its own exact count)
+  bool reachable = true;
+  bool removed = false;  ///< rmpeer'd
+};
+
+struct IpamReport {
+  /// "ready", "awaiting consensus (quorum Q, known K)", "awaiting seed peers ...",
+  /// "observer: awaiting the ring", "conflict: ..."
+  std::string status;
+  std::string range;
+  std::string default_subnet;
+  std::string bootstrap;  ///< seed=..., consensus=N or observer
+  std::uint64_t allocations = 0;
+  std::uint64_t pending = 0;
+  std::vector<std::string> seeds;
+  std::vector<IpamEntry> entries;
+  std::vector<IpamPeer> peers;
+};
+
+/// One address held on this peer (`weft ps`).
+struct AllocationInfo {
+  std::string id;
+  std::string address;  ///< with the subnet's prefix length, "10.32.0.5/12"
+  std::string subnet;
+};
+
 struct DaemonReport {
   std::int64_t pid = 0;
   std::int64_t uptime_seconds = 0;
@@ -76,8 +119,12 @@ struct Report {
   std::string version;
   std::string commit;
   RouterReport router;
+  IpamReport ipam;
   DaemonReport daemon;
 };
+
+void to_json(nlohmann::json& j, const AllocationInfo& a);
+void from_json(const nlohmann::json& j, AllocationInfo& a);
 
 void to_json(nlohmann::json& j, const Report& r);
 void from_json(const nlohmann::json& j, Report& r);

@@ -39,8 +39,17 @@ struct HttpResponse {
 class ApiRoutes {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
+  /// Answers exactly once through the Reply, now or later (on the same executor), for
+  /// requests that wait: an allocation waiting for space, a commit to disk.
+  using Reply = std::function<void(HttpResponse)>;
+  using AsyncHandler = std::function<void(const HttpRequest&, Reply)>;
 
   void add(std::string method, std::string pattern, Handler handler);
+  void add_async(std::string method, std::string pattern, AsyncHandler handler);
+  /// Routes the request; `reply` runs once, possibly after this returns.
+  void dispatch_async(HttpRequest request, Reply reply) const;
+  /// dispatch_async for callers that need the answer now (tests); an asynchronous handler
+  /// that has not answered by the time it returns gives a 500.
   [[nodiscard]] HttpResponse dispatch(HttpRequest request) const;
 
   /// The hint a read-only listener gives when it refuses a write.
@@ -50,7 +59,8 @@ class ApiRoutes {
   struct Route {
     std::string method;
     std::vector<std::string> segments;
-    Handler handler;
+    Handler handler;  ///< one of the two is set
+    AsyncHandler async_handler;
   };
   std::vector<Route> routes_;
   std::string read_only_hint_;

@@ -24,6 +24,14 @@ std::string render_status_targets(const Report& report);
 /// One line per reachable peer: "DESTINATION via NEXT-HOP" (unicast routes).
 std::string render_status_routes(const Report& report);
 
+/// `weft status ipam`: per peer, addresses owned, share of the range, active count (or
+/// "unreachable!" / "removed").
+std::string render_status_ipam(const Report& report);
+/// `weft ps`: container id, address/prefix, subnet; one line per address held here.
+std::string render_ps(const std::vector<AllocationInfo>& allocations);
+/// A count of addresses: exact digits below 10^15, else 3 significant digits.
+std::string format_count(double n);
+
 /// "3d 4h", "5m 2s", "12s": how long weftd has been up.
 std::string format_duration(std::int64_t seconds);
 

@@ -118,6 +118,11 @@ class Mesh {
   // Introspection.
   [[nodiscard]] const MeshConfig& config() const { return config_; }
   [[nodiscard]] const Topology& topology() const { return topology_; }
+  /// A peer's nickname from the topology, or remembered after it was forgotten as
+  /// unreachable; "" when never seen.
+  [[nodiscard]] std::string nickname_of(PeerName peer) const;
+  /// The peer with this nickname (the topology first, then forgotten peers).
+  [[nodiscard]] std::optional<PeerName> find_by_nickname(std::string_view nickname) const;
   [[nodiscard]] std::vector<ConnectionStatus> connections(TimePoint now) const;
   [[nodiscard]] std::vector<TargetStatus> targets() const { return maker_.status(); }
   [[nodiscard]] std::vector<std::string> direct_targets() const { return maker_.direct_targets(); }
@@ -206,6 +211,9 @@ class Mesh {
   };
   std::map<std::string, Lost> lost_;  ///< address -> peer whose connection there dropped
   std::optional<TimePoint> gc_at_;
+  static constexpr std::size_t kForgottenNicknames = 4096;
+  std::map<PeerName, std::string> forgotten_nicknames_;
+  std::deque<PeerName> forgotten_order_;
   std::optional<TimePoint> request_check_at_;  ///< earliest expiry among requested_
   TimePoint last_change_{};                    ///< when the topology last changed here
   bool discovery_dirty_ = false;

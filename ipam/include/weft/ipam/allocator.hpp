@@ -44,6 +44,14 @@ class Allocator {
   /// Frees the allocations of every key not in `live`; returns them.
   std::vector<Allocation> gc(const std::set<std::string>& live);
 
+  /// Puts back an allocation read from the store at start (no ownership check: the ring
+  /// may not be known yet). Fails when the address is outside the range or already held.
+  Result<void> restore(const Allocation& a);
+  [[nodiscard]] u128 cursor() const { return cursor_; }
+  void set_cursor(u128 cursor) { cursor_ = cursor; }
+  /// Forgets every allocation (before restoring them again after a failed commit).
+  void clear();
+
   [[nodiscard]] std::vector<Allocation> lookup(const std::string& key) const;
   [[nodiscard]] const std::map<u128, Allocation>& allocations() const { return by_offset_; }
   /// Free addresses this peer owns in the token starting at `token` (for ring reports).

@@ -3,13 +3,21 @@
 // (the ring as a CRDT: broadcast on change, full state as periodic gossip), and space
 // requests: an allocation with no local space waits while peers that own space in the
 // subnet are asked to donate some, and fails after a timeout with the reason.
+//
+// Durability (decision 0007): every change is written through the Store in the order made.
+// This peer's own ring changes (seed, grant, rmpeer) are committed before anyone hears of
+// them, so a restart never reuses a token version. Allocations, frees and ring changes
+// learned from peers are collected and committed together by flush() (group commit); an
+// allocation's Done runs only after its commit, so an acknowledged address survives kill -9.
 #pragma once
 
 #include "weft/base/rng.hpp"
 #include "weft/base/time.hpp"
 #include "weft/gossip/gossiper.hpp"
 #include "weft/ipam/allocator.hpp"
+#include "weft/ipam/consensus.hpp"
 #include "weft/ipam/ring.hpp"
+#include "weft/store/store.hpp"
 
 #include <chrono>
 #include <deque>
@@ -25,30 +33,59 @@ struct IpamConfig {
   Cidr range;
   Duration request_timeout = 30s;  ///< an allocation waiting for space fails after this
   Duration retry_interval = 1s;    ///< a space request with no answer goes to another peer
+  /// How often at most this peer gossips its free counts (the hints donors are chosen by,
+  /// and the "active" figures of `weft status ipam`) after they change.
+  Duration free_report_interval = 5s;
   /// Whether the mesh can reach a peer now (the mesh's routes).
   std::function<bool(PeerName)> reachable = [](PeerName) { return true; };
+  /// Randomness for the consensus bootstrap (retry jitter); required for start_consensus.
+  Rng* rng = nullptr;
+  /// Called when uncommitted changes appear: the caller runs flush() soon (group commit).
+  std::function<void()> wants_flush = [] {};
 };
 
 struct IpamStats {
   std::uint64_t space_requests_sent = 0, space_requests_served = 0, grants = 0;
   std::uint64_t allocations_failed = 0, merge_errors = 0;
+  std::uint64_t commits = 0, commit_failures = 0;
 };
 
 class Ipam : public gossip::Gossiper {
  public:
   using Done = std::function<void(Result<Allocation>)>;
 
-  explicit Ipam(IpamConfig config);
+  /// `store` must outlive the Ipam; call load() before anything else.
+  Ipam(IpamConfig config, store::Store& store);
+
+  /// Reads the persisted ring, allocations and waiting allocations (which resume: a retry
+  /// with the same key then gets the address they obtain).
+  Result<void> load(TimePoint now);
+  /// Commits what changed since the last flush, then acknowledges the allocations it held.
+  /// On failure nothing is acknowledged (their Done gets the error) and the in-memory state
+  /// goes back to what the store holds.
+  Result<void> flush();
+  [[nodiscard]] bool needs_flush() const { return !batch_.empty() || !acks_.empty(); }
 
   /// The channel to send on (from Mesh::register_channel).
   void attach(gossip::GossipChannel channel) { channel_.emplace(std::move(channel)); }
-  /// Seed bootstrap: every peer given the same names computes the same ring.
+  /// Seed bootstrap: every peer given the same names computes the same ring. A ring loaded
+  /// from the store is kept when it has the same seeds, and refused with advice otherwise.
   Result<void> seed(const std::vector<PeerName>& seeds);
 
-  /// Answers at once when this peer has space, else later (on_tick, or when space arrives).
+  /// Consensus bootstrap: agrees with the other peers on the seeds (quorum n/2+1) and
+  /// seeds the ring with them; a ring learned from a peer first makes it moot. A restart
+  /// resumes with the promises this peer made before (they are stored).
+  Result<void> start_consensus(std::size_t n, TimePoint now);
+  /// The consensus round, when this peer takes part in one.
+  [[nodiscard]] const Consensus* consensus() const { return consensus_ ? &*consensus_ : nullptr; }
+
+  /// `done` runs after the allocation is committed (next flush()) when this peer has
+  /// space, else later (on_tick, or when space arrives), or with the reason it failed.
   void allocate(std::string key, Cidr subnet, TimePoint now, Done done);
+  /// These change memory at once; call flush() before acknowledging them to anyone.
   Result<Allocation> claim(const std::string& key, const IpAddress& address, const Cidr& subnet);
   std::vector<Allocation> free_key(const std::string& key);
+  bool free_address(const IpAddress& address);
   std::vector<Allocation> gc(const std::set<std::string>& live);
   /// rmpeer: `peer` is dead; its space passes to heirs everywhere (decision 0006).
   Result<void> rmpeer(PeerName peer);
@@ -78,16 +115,34 @@ class Ipam : public gossip::Gossiper {
     std::vector<PeerName> asked;
   };
   Result<bool> merge_bytes(std::span<const std::uint8_t> payload);
-  void ring_changed();  ///< broadcast the ring
+  /// Commits this peer's own ring change, then broadcasts it; undone when the commit fails.
+  Result<void> commit_own_ring_change();
+  Result<void> reload();
+  void record(const Allocation& a);
+  void record_freed(const std::vector<Allocation>& freed);
+  void dirty();
+  void report_free_counts();
+  /// After the consensus state changed: store our own entry before anyone sees it, tell the
+  /// neighbours, and seed the ring once decided.
+  void consensus_changed();
+  Result<std::optional<gossip::Bytes>> on_consensus(std::span<const std::uint8_t> payload);
   void serve_pending(TimePoint now);
   void ask_for_space(Pending& p, TimePoint now);
   void donate(PeerName to, const Cidr& subnet);
   [[nodiscard]] std::string no_space_reason(const Pending& p) const;
 
   IpamConfig config_;
+  store::Store& store_;
+  store::Batch batch_;                             // uncommitted changes, in order
+  std::vector<std::pair<Done, Allocation>> acks_;  // allocations in batch_
+  bool flush_requested_ = false;
+  bool free_dirty_ = false;
+  TimePoint next_free_report_{};
   Ring ring_;
   Allocator allocator_;
   std::optional<gossip::GossipChannel> channel_;
+  std::optional<Consensus> consensus_;
+  std::optional<std::string> stored_consensus_;  // our entry as loaded, for start_consensus
   std::deque<Pending> pending_;
   TimePoint now_{};
   IpamStats stats_;

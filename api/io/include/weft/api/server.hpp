@@ -39,6 +39,10 @@ class ApiServer {
   /// The TCP endpoint actually bound (port 0 resolved), if any.
   [[nodiscard]] std::optional<boost::asio::ip::tcp::endpoint> tcp_endpoint() const;
 
+  /// Connections accepted whose first request has not been handled yet: requests about to
+  /// arrive, which a group commit may wait for.
+  [[nodiscard]] std::size_t arriving() const;
+
   /// Stops accepting, closes open connections and removes the socket file.
   void stop();
 

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: Apache-2.0
+// Ipam's durability through a Store: an allocation is acknowledged only after its commit,
+// a restart (a new Ipam on the same store) holds exactly what was acknowledged and keeps the
+// cursor, a failed commit acknowledges nothing and undoes the change, and stored state that
+// does not fit the flags is refused with what to do.
+#include "weft/ipam/ipam.hpp"
+#include "weft/ipam/persist.hpp"
+#include "weft/store/memory_store.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <optional>
+
+using namespace weft;
+using namespace weft::ipam;
+
+namespace {
+
+const PeerName kSelf(0x1111), kOther(0x2222);
+const Cidr kRange = *Cidr::parse("10.32.0.0/28");
+
+std::unique_ptr<Ipam> make(store::Store& s, Cidr range = kRange, int* flush_calls = nullptr) {
+  IpamConfig c;
+  c.self = kSelf;
+  c.range = range;
+  if (flush_calls) c.wants_flush = [flush_calls] { ++*flush_calls; };
+  auto ipam = std::make_unique<Ipam>(c, s);
+  REQUIRE(ipam->load(TimePoint{}));
+  return ipam;
+}
+
+// Allocates and returns what `done` got (nullopt while it has not run).
+struct Outcome {
+  std::optional<Result<Allocation>> got;
+};
+void allocate(Ipam& ipam, const std::string& key, Outcome& out) {
+  ipam.allocate(key, kRange, TimePoint{}, [&out](Result<Allocation> r) { out.got = std::move(r); });
+}
+
+}  // namespace
+
+TEST_CASE("ipam: an allocation is acknowledged after its commit and survives a restart",
+          "[ipam][persist]") {
+  store::MemoryStore s;
+  int flushes = 0;
+  auto ipam = make(s, kRange, &flushes);
+  REQUIRE(ipam->seed({kSelf}));
+  const auto writes = s.apply_count();
+  Outcome a, b;
+  allocate(*ipam, "c1", a);
+  allocate(*ipam, "c2", b);
+  CHECK_FALSE(a.got);  // not durable yet
+  CHECK(ipam->needs_flush());
+  CHECK(flushes == 1);  // one request for the group
+  REQUIRE(ipam->flush());
+  CHECK(s.apply_count() == writes + 1);  // one commit for both
+  REQUIRE(a.got);
+  REQUIRE(*a.got);
+  REQUIRE(b.got);
+  REQUIRE(*b.got);
+  CHECK(a.got->value().address.to_string() == "10.32.0.1");
+  CHECK(b.got->value().address.to_string() == "10.32.0.2");
+  CHECK(ipam->free_key("c1").size() == 1);
+  REQUIRE(ipam->flush());
+
+  auto again = make(s);
+  CHECK(again->ring() == ipam->ring());
+  REQUIRE(again->seed({kSelf}));  // the same seeds: keeps the stored ring
+  CHECK(again->allocator().lookup("c1").empty());
+  REQUIRE(again->allocator().lookup("c2").size() == 1);
+  CHECK(again->allocator().lookup("c2")[0].address.to_string() == "10.32.0.2");
+  Outcome c;
+  allocate(*again, "c3", c);
+  REQUIRE(again->flush());
+  REQUIRE(c.got);
+  REQUIRE(*c.got);
+  // The cursor survived: the freed .1 is not handed out again at once.
+  CHECK(c.got->value().address.to_string() == "10.32.0.3");
+}
+
+TEST_CASE("ipam: a failed commit acknowledges nothing and undoes the change", "[ipam][persist]") {
+  store::MemoryStore s;
+  auto ipam = make(s);
+  REQUIRE(ipam->seed({kSelf}));
+  Outcome a;
+  allocate(*ipam, "c1", a);
+  s.fail_next_apply(Error(Errc::io_error, "disk full"));
+  auto f = ipam->flush();
+  REQUIRE_FALSE(f);
+  CHECK_THAT(f.error().message(), Catch::Contains("disk full"));
+  REQUIRE(a.got);
+  REQUIRE_FALSE(*a.got);
+  CHECK(ipam->allocator().lookup("c1").empty());
+  Outcome b;
+  allocate(*ipam, "c1", b);
+  REQUIRE(ipam->flush());
+  REQUIRE(*b.got);
+  REQUIRE(make(s)->allocator().lookup("c1").size() == 1);
+}
+
+TEST_CASE("ipam: a failed commit of the seed leaves the ring empty", "[ipam][persist]") {
+  store::MemoryStore s;
+  auto ipam = make(s);
+  s.fail_next_apply(Error(Errc::io_error, "disk full"));
+  REQUIRE_FALSE(ipam->seed({kSelf}));
+  CHECK(ipam->ring().empty());
+  REQUIRE(ipam->seed({kSelf}));
+  CHECK_FALSE(make(s)->ring().empty());
+}
+
+TEST_CASE("ipam: stored state that does not fit the flags is refused with what to do",
+          "[ipam][persist]") {
+  store::MemoryStore s;
+  {
+    auto ipam = make(s);
+    REQUIRE(ipam->seed({kSelf, kOther}));
+  }
+  SECTION("other seeds") {
+    auto ipam = make(s);
+    auto r = ipam->seed({kOther});
+    REQUIRE_FALSE(r);
+    CHECK_THAT(r.error().message(), Catch::Contains("the stored ring wins"));
+  }
+  SECTION("another range") {
+    IpamConfig c;
+    c.self = kSelf;
+    c.range = *Cidr::parse("10.40.0.0/16");
+    Ipam ipam(c, s);
+    auto r = ipam.load(TimePoint{});
+    REQUIRE_FALSE(r);
+    CHECK_THAT(r.error().message(), Catch::Contains("--ipalloc-range 10.32.0.0/28"));
+  }
+  SECTION("a damaged record") {
+    REQUIRE(s.put(kStoreNs, "alloc/zz", "10.32.0.0/28 c1"));
+    IpamConfig c;
+    c.self = kSelf;
+    c.range = kRange;
+    Ipam ipam(c, s);
+    auto r = ipam.load(TimePoint{});
+    REQUIRE_FALSE(r);
+    CHECK(r.error().is(Errc::corrupt));
+    CHECK_THAT(r.error().message(), Catch::Contains("alloc/zz"));
+  }
+}
+
+TEST_CASE("ipam: a waiting allocation is stored and resumes after a restart", "[ipam][persist]") {
+  store::MemoryStore s;
+  auto ipam = make(s);
+  REQUIRE(ipam->seed({kOther}));  // all space is the other peer's
+  Outcome a;
+  allocate(*ipam, "c1", a);
+  REQUIRE(ipam->flush());
+  CHECK_FALSE(a.got);
+  CHECK(ipam->pending() == 1);
+  auto again = make(s);
+  CHECK(again->pending() == 1);
+}
