@@ -102,6 +102,8 @@ int main(int argc, char** argv) {
   claim->add_option("address", ipam_arg, "the address")->required();
   auto* free_cmd = ipam_cmd->add_subcommand("free", "free the addresses of a container id");
   free_cmd->add_option("id", ipam_id, "container id")->required();
+  auto* reset = ipam_cmd->add_subcommand(
+      "reset", "leave this peer's ring for another (after a ring conflict; no addresses held)");
   auto* lookup = ipam_cmd->add_subcommand("lookup", "the addresses held for a container id");
   lookup->add_option("id", ipam_id, "container id")->required();
 
@@ -135,6 +137,7 @@ int main(int argc, char** argv) {
   if (*free_cmd) {
     return show(client, "/ipam/free", run_dir, "POST", "{\"id\": " + quote(ipam_id) + "}");
   }
+  if (*reset) return show(client, "/ipam/reset", run_dir, "POST");
   if (*lookup) return show(client, "/ipam/lookup?id=" + url_encode(ipam_id), run_dir);
   if (*version) {
     std::cout << "weft " << weft::kVersion << " (" << weft::kGitCommit << ")\n";

@@ -293,6 +293,18 @@ void Daemon::add_ipam_routes() {
     for (const auto& [off, a] : ipam_->allocator().allocations()) all.push_back(info(a));
     return HttpResponse::text(api::render_ps(all));
   });
+  routes_.add("POST", "/ipam/reset", [this](const HttpRequest&) {
+    if (auto r = ipam_->reset_ring(); !r) {
+      return HttpResponse::error(http_status(r.error()), r.error().message());
+    }
+    // From now on this peer only joins a ring; it never seeds one again by itself.
+    init_mode_ = ipam::InitMode{ipam::InitMode::Kind::observer, {}, 1};
+    ipam_problem_.clear();
+    runner_->kick();
+    return HttpResponse::text(
+        "left this peer's IP allocation ring; it joins the next ring with other seeds that "
+        "reaches it\n");
+  });
   routes_.add("POST", "/ipam/rmpeer", [this](const HttpRequest& req) {
     auto j = body_object(req);
     if (!j) return HttpResponse::error(400, j.error().message());
@@ -349,6 +361,8 @@ api::IpamReport Daemon::ipam_report() const {
                     " allows safely: give every peer --ipalloc-init consensus=" +
                     std::to_string(c->known()) + " or seed=NAMES";
       }
+    } else if (!ipam_->conflict().empty()) {
+      r.status = "conflict: " + ipam_->conflict();
     } else if (init_mode_.kind == ipam::InitMode::Kind::observer) {
       r.status = "observer: awaiting the ring from a peer";
     } else {
@@ -357,6 +371,7 @@ api::IpamReport Daemon::ipam_report() const {
     return r;
   }
   r.status = ipam_problem_.empty() ? "ready" : ipam_problem_;
+  if (!ipam_->conflict().empty()) r.status = "ready, but in conflict: " + ipam_->conflict();
   const double total = static_cast<double>(ring.size());
   std::map<PeerName, api::IpamPeer> peers;
   const auto& tokens = ring.tokens();

@@ -27,6 +27,7 @@ Result<void> Ipam::load(TimePoint now) {
   }
   allocator_.set_cursor(p->cursor);
   stored_consensus_ = p->consensus;
+  rejected_seeds_ = p->rejected;
   for (const auto& stored : p->pending) {
     // Nobody waits for these any more; served, they hold the address for the retry.
     const std::string& key = stored.first;
@@ -137,8 +138,37 @@ Result<void> Ipam::seed(const std::vector<PeerName>& seeds) {
                                              ": start weftd with --ipalloc-init seed=" + here +
                                              " (the stored ring wins)");
   }
+  if (rejected_seeds_.count(std::set<PeerName>(seeds.begin(), seeds.end())) > 0) {
+    return Error(Errc::invalid_argument,
+                 "this peer left the ring with these seeds (`weft ipam reset`); it waits for "
+                 "the ring it joins instead");
+  }
   if (auto r = ring_.seed(seeds); !r) return r;
   return commit_own_ring_change();
+}
+
+Result<void> Ipam::reset_ring() {
+  if (!allocator_.allocations().empty()) {
+    return Error(Errc::invalid_argument,
+                 "this peer holds " + std::to_string(allocator_.allocations().size()) +
+                     " addresses of its ring: free them first (`weft ps` lists them)");
+  }
+  if (ring_.empty()) return ok();
+  rejected_seeds_.insert(ring_.seeds());
+  const Ring before = ring_;
+  ring_ = Ring(config_.range);
+  consensus_.reset();
+  stored_consensus_.reset();
+  conflict_.clear();
+  erase_ring_and_consensus(batch_);
+  put_rejected(batch_, rejected_seeds_);
+  if (auto f = flush(); !f) {
+    rejected_seeds_.erase(before.seeds());
+    return f;
+  }
+  log::warn("ipam: left the ring seeded by {} peers; waiting for another ring",
+            before.seeds().size());
+  return ok();
 }
 
 Result<void> Ipam::start_consensus(std::size_t n, TimePoint now) {
@@ -424,9 +454,12 @@ Result<void> Ipam::on_unicast(PeerName src, std::span<const std::uint8_t> payloa
 Result<bool> Ipam::merge_bytes(std::span<const std::uint8_t> payload) {
   auto theirs = decode_ring(payload);
   if (!theirs) return theirs.error();
+  // A ring this peer left by `weft ipam reset` is not taken back.
+  if (ring_.empty() && rejected_seeds_.count(theirs->seeds()) > 0) return false;
   auto changed = ring_.merge(*theirs);
   if (!changed) {
     ++stats_.merge_errors;
+    if (changed.error().is(Errc::invalid_argument)) conflict_ = changed.error().message();
     return changed.error();
   }
   if (*changed) {

@@ -11,6 +11,7 @@ namespace {
 constexpr std::string_view kRingKey = "ring";
 constexpr std::string_view kCursorKey = "cursor";
 constexpr std::string_view kConsensusKey = "consensus";
+constexpr std::string_view kRejectedKey = "rejected";
 constexpr std::string_view kAllocPrefix = "alloc/";
 constexpr std::string_view kPendingPrefix = "pending/";
 
@@ -71,6 +72,20 @@ void put_consensus(store::Batch& b, std::span<const std::uint8_t> state) {
         std::string_view(reinterpret_cast<const char*>(state.data()), state.size()));
 }
 
+void erase_ring_and_consensus(store::Batch& b) {
+  b.erase(kStoreNs, kRingKey);
+  b.erase(kStoreNs, kConsensusKey);
+}
+
+void put_rejected(store::Batch& b, const std::set<std::set<PeerName>>& rejected) {
+  std::string text;
+  for (const auto& seeds : rejected) {
+    for (auto p : seeds) text += p.to_string() + " ";
+    text += "\n";
+  }
+  b.put(kStoreNs, kRejectedKey, text);
+}
+
 Result<Persisted> load_persisted(store::Store& store, const Cidr& range) {
   auto entries = store.list(kStoreNs);
   if (!entries) return entries.error().wrap("read the IPAM state");
@@ -94,6 +109,24 @@ Result<Persisted> load_persisted(store::Store& store, const Cidr& range) {
       auto c = parse_hex128(e.value);
       if (!c) return damaged("cursor '" + e.value + "'");
       p.cursor = *c;
+    } else if (key == kRejectedKey) {
+      std::size_t line_start = 0;
+      while (line_start < e.value.size()) {
+        const auto nl = e.value.find('\n', line_start);
+        const std::string line = e.value.substr(line_start, nl - line_start);
+        std::set<PeerName> seeds;
+        std::size_t pos = 0;
+        while (pos < line.size()) {
+          const auto sp = line.find(' ', pos);
+          auto name = PeerName::parse(line.substr(pos, sp - pos));
+          if (!name) return damaged("rejected seeds '" + line + "'");
+          seeds.insert(*name);
+          pos = sp == std::string::npos ? line.size() : sp + 1;
+        }
+        if (!seeds.empty()) p.rejected.insert(std::move(seeds));
+        if (nl == std::string::npos) break;
+        line_start = nl + 1;
+      }
     } else if (key == kConsensusKey) {
       p.consensus = e.value;
     } else if (key.starts_with(kAllocPrefix)) {

@@ -197,8 +197,9 @@ Result<bool> Ring::merge(const Ring& other) {
     return Error(Errc::invalid_argument,
                  "IP allocation was seeded by different peers: here " + list(seeds_) + ", there " +
                      list(other.seeds_) +
-                     "; the two groups formed separate rings (give every peer the same "
-                     "--ipalloc-init), and `weft ipam` explains how to join them");
+                     "; the two groups formed separate rings. Keep one: on each peer of the "
+                     "other group, free its addresses (`weft ps` lists them) and run `weft ipam "
+                     "reset`; it then joins the kept ring (nothing else is wiped)");
   }
   bool changed = false;
   if (seeds_.empty() && !other.seeds_.empty()) {

@@ -5,6 +5,7 @@
 // does not fit the flags is refused with what to do.
 #include "weft/ipam/ipam.hpp"
 #include "weft/ipam/persist.hpp"
+#include "weft/ipam/wire.hpp"
 #include "weft/store/memory_store.hpp"
 
 #include <catch2/catch.hpp>
@@ -154,4 +155,51 @@ TEST_CASE("ipam: a waiting allocation is stored and resumes after a restart", "[
   CHECK(ipam->pending() == 1);
   auto again = make(s);
   CHECK(again->pending() == 1);
+}
+
+TEST_CASE("ipam: reset leaves a conflicting ring for another, without wiping anything else",
+          "[ipam][persist]") {
+  store::MemoryStore s;
+  REQUIRE(s.put("mesh", "targets", "198.18.0.9\n"));
+  auto ours = make(s);
+  REQUIRE(ours->seed({kSelf}));
+  // Another group seeded its own ring: merging it is refused and the conflict is kept.
+  store::MemoryStore other_store;
+  IpamConfig oc;
+  oc.self = kOther;
+  oc.range = kRange;
+  Ipam other(oc, other_store);
+  REQUIRE(other.load(TimePoint{}));
+  REQUIRE(other.seed({kOther}));
+  const auto theirs = encode_ring(other.ring());
+  CHECK_FALSE(ours->on_gossip(kOther, theirs));
+  CHECK_THAT(ours->conflict(), Catch::Contains("weft ipam reset"));
+
+  Outcome a;
+  allocate(*ours, "c1", a);
+  REQUIRE(ours->flush());
+  CHECK_FALSE(ours->reset_ring());  // holds an address
+  ours->free_key("c1");
+  REQUIRE(ours->flush());
+  REQUIRE(ours->reset_ring());
+  CHECK(ours->ring().empty());
+  CHECK(ours->conflict().empty());
+  CHECK_FALSE(ours->seed({kSelf}));  // never seeds the ring it left again
+  // Its own old ring, gossiped back by a peer of the old group, is not taken back...
+  store::MemoryStore old_store;
+  IpamConfig mc;
+  mc.self = kSelf;
+  mc.range = kRange;
+  Ipam old(mc, old_store);
+  REQUIRE(old.load(TimePoint{}));
+  REQUIRE(old.seed({kSelf}));
+  REQUIRE(ours->on_gossip(kSelf, encode_ring(old.ring())));
+  CHECK(ours->ring().empty());
+  // ...the other ring is, and all of this holds across a restart.
+  REQUIRE(ours->on_gossip(kOther, theirs));
+  REQUIRE(ours->flush());
+  CHECK(ours->ring() == other.ring());
+  auto again = make(s);
+  CHECK(again->ring() == other.ring());
+  CHECK(s.get("mesh", "targets").value() == std::optional<std::string>("198.18.0.9\n"));
 }

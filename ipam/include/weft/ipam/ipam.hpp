@@ -76,6 +76,14 @@ class Ipam : public gossip::Gossiper {
   /// seeds the ring with them; a ring learned from a peer first makes it moot. A restart
   /// resumes with the promises this peer made before (they are stored).
   Result<void> start_consensus(std::size_t n, TimePoint now);
+  /// Leaves this peer's ring for another one (after a conflict between two rings): refused
+  /// while it holds addresses. Drops the stored ring, remembers its seeds so it is never
+  /// taken back, and adopts the next ring with other seeds that arrives.
+  Result<void> reset_ring();
+  /// The last ring from a peer that could not be merged (another range or other seeds),
+  /// with what to do; empty when none since the last reset.
+  [[nodiscard]] const std::string& conflict() const { return conflict_; }
+
   /// The consensus round, when this peer takes part in one.
   [[nodiscard]] const Consensus* consensus() const { return consensus_ ? &*consensus_ : nullptr; }
 
@@ -143,6 +151,8 @@ class Ipam : public gossip::Gossiper {
   std::optional<gossip::GossipChannel> channel_;
   std::optional<Consensus> consensus_;
   std::optional<std::string> stored_consensus_;  // our entry as loaded, for start_consensus
+  std::set<std::set<PeerName>> rejected_seeds_;  // rings left by reset_ring
+  std::string conflict_;
   std::deque<Pending> pending_;
   TimePoint now_{};
   IpamStats stats_;

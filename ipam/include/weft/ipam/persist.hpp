@@ -18,6 +18,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -33,6 +34,9 @@ void put_cursor(store::Batch& b, u128 cursor);
 void put_pending(store::Batch& b, const std::string& key, const Cidr& subnet);
 void erase_pending(store::Batch& b, const std::string& key);
 void put_consensus(store::Batch& b, std::span<const std::uint8_t> state);
+void erase_ring_and_consensus(store::Batch& b);
+/// Seed sets of rings this peer left (`weft ipam reset`), one per line of names.
+void put_rejected(store::Batch& b, const std::set<std::set<PeerName>>& rejected);
 
 /// IPAM's state as the store holds it.
 struct Persisted {
@@ -41,6 +45,7 @@ struct Persisted {
   u128 cursor = 0;
   std::map<std::string, Cidr> pending;
   std::optional<std::string> consensus;
+  std::set<std::set<PeerName>> rejected;
 };
 
 /// Reads the state back. Fails with what to do when it belongs to another range (the flag
