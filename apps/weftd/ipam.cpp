@@ -246,11 +246,7 @@ void Daemon::add_ipam_routes() {
                       ? IpAddress::parse((*j)["address"].get<std::string>())
                       : Result<IpAddress>(Error(Errc::invalid_argument, "not a string"));
       if (!addr) return HttpResponse::error(400, "\"address\": " + addr.error().message());
-      const auto& all = ipam_->allocator().allocations();
-      for (const auto& [off, a] : all) {
-        if (a.address == *addr) freed.push_back(a);
-      }
-      ipam_->free_address(*addr);
+      if (auto a = ipam_->free_address(*addr)) freed.push_back(std::move(*a));
     } else {
       auto id = id_from(*j);
       if (!id) return HttpResponse::error(400, "body needs \"id\" or \"address\"");

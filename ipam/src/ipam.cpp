@@ -20,13 +20,7 @@ Result<void> Ipam::load(TimePoint now) {
   now_ = now;
   auto p = load_persisted(store_, config_.range);
   if (!p) return p.error();
-  ring_ = p->ring ? std::move(*p->ring) : Ring(config_.range);
-  allocator_.clear();
-  for (const auto& a : p->allocations) {
-    if (auto r = allocator_.restore(a); !r) return r.error().wrap("load the IPAM allocations");
-  }
-  allocator_.set_cursor(p->cursor);
-  stored_consensus_ = p->consensus;
+  if (auto r = take_persisted(*p); !r) return r.error().wrap("load the IPAM allocations");
   rejected_seeds_ = p->rejected;
   for (const auto& stored : p->pending) {
     // Nobody waits for these any more; served, they hold the address for the retry.
@@ -40,14 +34,21 @@ Result<void> Ipam::load(TimePoint now) {
   return ok();
 }
 
+Result<void> Ipam::take_persisted(Persisted& p) {
+  ring_ = p.ring ? std::move(*p.ring) : Ring(config_.range);
+  allocator_.clear();
+  for (const auto& a : p.allocations) {
+    if (auto r = allocator_.restore(a); !r) return r;
+  }
+  allocator_.set_cursor(p.cursor);
+  stored_consensus_ = p.consensus;
+  return ok();
+}
+
 Result<void> Ipam::reload() {
   auto p = load_persisted(store_, config_.range);
   if (!p) return p.error();
-  ring_ = p->ring ? std::move(*p->ring) : Ring(config_.range);
-  allocator_.clear();
-  for (const auto& a : p->allocations) (void)allocator_.restore(a);
-  allocator_.set_cursor(p->cursor);
-  return ok();
+  return take_persisted(*p);
 }
 
 Result<void> Ipam::flush() {
@@ -197,13 +198,11 @@ void Ipam::consensus_changed() {
   if (consensus_->take_self_changed()) {
     put_consensus(batch_, consensus_->encode_self());
     if (auto f = flush(); !f) {
-      // What we promised is not stored, so nobody may see it: start over from the store.
+      // What we promised is not stored, so nobody may see it: start over from the store on
+      // the next tick (not here: with the disk still failing that would recurse).
       log::error("ipam: consensus state not stored, retrying: {}", f.error().message());
-      const auto n = consensus_->n();
+      consensus_restart_ = consensus_->n();
       consensus_.reset();
-      if (auto again = start_consensus(n, now_); !again) {
-        log::error("ipam: consensus: {}", again.error().message());
-      }
       return;
     }
     if (channel_) channel_->broadcast(consensus_->encode());
@@ -265,14 +264,16 @@ std::vector<Allocation> Ipam::free_key(const std::string& key) {
   return freed;
 }
 
-bool Ipam::free_address(const IpAddress& address) {
-  if (address.family() != config_.range.family() || !config_.range.contains(address)) return false;
+std::optional<Allocation> Ipam::free_address(const IpAddress& address) {
+  if (address.family() != config_.range.family() || !config_.range.contains(address)) {
+    return std::nullopt;
+  }
   const auto it = allocator_.allocations().find(to_u128(address) - to_u128(config_.range.first()));
-  if (it == allocator_.allocations().end()) return false;
+  if (it == allocator_.allocations().end()) return std::nullopt;
   const Allocation a = it->second;
   allocator_.free_address(address);
   record_freed({a});
-  return true;
+  return a;
 }
 
 std::vector<Allocation> Ipam::gc(const std::set<std::string>& live) {
@@ -386,6 +387,12 @@ void Ipam::serve_pending(TimePoint now) {
 
 void Ipam::on_tick(TimePoint now) {
   now_ = now;
+  if (consensus_restart_ && ring_.empty()) {
+    const auto n = *consensus_restart_;
+    consensus_restart_.reset();
+    if (auto r = start_consensus(n, now); !r)
+      log::error("ipam: consensus: {}", r.error().message());
+  }
   if (consensus_ && ring_.empty() && config_.rng) {
     consensus_->on_tick(now, *config_.rng);
     consensus_changed();
@@ -401,6 +408,7 @@ void Ipam::on_tick(TimePoint now) {
 TimePoint Ipam::next_deadline() const {
   TimePoint next = free_dirty_ && !ring_.empty() ? next_free_report_ : TimePoint::max();
   if (consensus_ && ring_.empty()) next = std::min(next, consensus_->next_deadline());
+  if (consensus_restart_ && ring_.empty()) next = std::min(next, now_ + config_.retry_interval);
   for (const auto& p : pending_) next = std::min({next, p.deadline, p.next_ask});
   return next;
 }

@@ -16,6 +16,7 @@
 #include "weft/gossip/gossiper.hpp"
 #include "weft/ipam/allocator.hpp"
 #include "weft/ipam/consensus.hpp"
+#include "weft/ipam/persist.hpp"
 #include "weft/ipam/ring.hpp"
 #include "weft/store/store.hpp"
 
@@ -93,7 +94,8 @@ class Ipam : public gossip::Gossiper {
   /// These change memory at once; call flush() before acknowledging them to anyone.
   Result<Allocation> claim(const std::string& key, const IpAddress& address, const Cidr& subnet);
   std::vector<Allocation> free_key(const std::string& key);
-  bool free_address(const IpAddress& address);
+  /// The allocation freed, or nullopt when nothing held `address`.
+  std::optional<Allocation> free_address(const IpAddress& address);
   std::vector<Allocation> gc(const std::set<std::string>& live);
   /// rmpeer: `peer` is dead; its space passes to heirs everywhere (decision 0006).
   Result<void> rmpeer(PeerName peer);
@@ -126,6 +128,8 @@ class Ipam : public gossip::Gossiper {
   /// Commits this peer's own ring change, then broadcasts it; undone when the commit fails.
   Result<void> commit_own_ring_change();
   Result<void> reload();
+  /// Memory from what the store holds (ring, allocations, cursor, own consensus entry).
+  Result<void> take_persisted(Persisted& p);
   void record(const Allocation& a);
   void record_freed(const std::vector<Allocation>& freed);
   void dirty();
@@ -150,8 +154,9 @@ class Ipam : public gossip::Gossiper {
   Allocator allocator_;
   std::optional<gossip::GossipChannel> channel_;
   std::optional<Consensus> consensus_;
-  std::optional<std::string> stored_consensus_;  // our entry as loaded, for start_consensus
-  std::set<std::set<PeerName>> rejected_seeds_;  // rings left by reset_ring
+  std::optional<std::size_t> consensus_restart_;  // n, after our entry failed to commit
+  std::optional<std::string> stored_consensus_;   // our entry as loaded, for start_consensus
+  std::set<std::set<PeerName>> rejected_seeds_;   // rings left by reset_ring
   std::string conflict_;
   std::deque<Pending> pending_;
   TimePoint now_{};
