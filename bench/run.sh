@@ -11,3 +11,5 @@ bash bench/ipam_alloc_bench.sh "$build"
 "$build/bin/gossip_scale" ${GOSSIP_SCALE_N:-100 1000 2000}
 # 50 weftd in network namespaces (needs root; says SKIP otherwise).
 bash bench/weftd_mesh_bench.sh "$build"
+# The 100-peer IPAM simulation over 10,000 seeds (~2 h on 2 cores); IPAM_SIM_SEEDS overrides.
+bash bench/ipam_sim_seeds.sh "$build" "${IPAM_SIM_SEEDS:-10000}"

@@ -123,7 +123,14 @@ void Ipam::report_free_counts() {
 Result<void> Ipam::commit_own_ring_change() {
   put_ring(batch_, ring_);
   if (auto f = flush(); !f) return f;
-  if (channel_) channel_->broadcast(encode_ring(ring_));
+  // A delta: the slice this change touched. A change that touched every token (seeding)
+  // goes whole, since peers with an empty ring take only whole rings.
+  auto changes = ring_.take_changes();
+  if (channel_ && changes) {
+    channel_->broadcast(changes->tokens.size() == ring_.tokens().size()
+                            ? encode_ring(ring_)
+                            : encode_ring_slice(*changes));
+  }
   return ok();
 }
 
@@ -460,11 +467,18 @@ Result<void> Ipam::on_unicast(PeerName src, std::span<const std::uint8_t> payloa
 }
 
 Result<bool> Ipam::merge_bytes(std::span<const std::uint8_t> payload) {
-  auto theirs = decode_ring(payload);
-  if (!theirs) return theirs.error();
-  // A ring this peer left by `weft ipam reset` is not taken back.
-  if (ring_.empty() && rejected_seeds_.count(theirs->seeds()) > 0) return false;
-  auto changed = ring_.merge(*theirs);
+  Result<bool> changed = false;
+  if (!payload.empty() && payload[0] == kRingSliceMessage) {
+    auto slice = decode_ring_slice(payload);
+    if (!slice) return slice.error();
+    changed = ring_.merge(*slice);
+  } else {
+    auto theirs = decode_ring(payload);
+    if (!theirs) return theirs.error();
+    // A ring this peer left by `weft ipam reset` is not taken back.
+    if (ring_.empty() && rejected_seeds_.count(theirs->seeds()) > 0) return false;
+    changed = ring_.merge(*theirs);
+  }
   if (!changed) {
     ++stats_.merge_errors;
     if (changed.error().is(Errc::invalid_argument)) conflict_ = changed.error().message();

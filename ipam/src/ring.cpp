@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "weft/ipam/ring.hpp"
 
+#include "weft/base/assert.hpp"
+
 #include <algorithm>
 #include <string>
 
@@ -68,6 +70,7 @@ Result<void> Ring::seed(const std::vector<PeerName>& seeds) {
     todo.pop_back();
     if (p.last - p.first == 1) {
       tokens_[p.start] = Token{sorted[p.first], 1, p.end - p.start};
+      note_change(p.start);
       continue;
     }
     const std::size_t mid = p.first + (p.last - p.first) / 2;
@@ -76,6 +79,7 @@ Result<void> Ring::seed(const std::vector<PeerName>& seeds) {
     todo.push_back({half, p.end, mid, p.last});
   }
   seeds_.insert(sorted.begin(), sorted.end());
+  names_changed_ = true;
   return ok();
 }
 
@@ -122,17 +126,20 @@ void Ring::split_at(u128 offset) {
   auto it = tokens_.find(offset);
   if (it == tokens_.end()) {
     it = tokens_.emplace(offset, Token{*owner, 1, 0}).first;
+    note_change(offset);
     // The token now ending at `offset` is shorter: its free count cannot exceed that.
     auto left = std::prev(it);
     if (left->second.free > offset - left->first) {
       left->second.free = offset - left->first;
       ++left->second.version;
+      note_change(left->first);
     }
   } else if (it->second.owner != *owner) {
     // The token's owner was removed and `owner` is its heir: write the heir down, so that
     // changes next to it cannot move the heir of this range.
     it->second.owner = *owner;
     ++it->second.version;
+    note_change(offset);
   }
 }
 
@@ -154,6 +161,7 @@ Result<void> Ring::grant(PeerName self, Span span, PeerName to) {
         it->second.owner = to;
         it->second.free = 0;  // unknown until the new owner reports it
         ++it->second.version;
+        note_change(it->first);
       }
       return ok();
     }
@@ -174,21 +182,71 @@ Result<void> Ring::report_free(PeerName self, u128 token, u128 free) {
   it->second.owner = self;
   it->second.free = free;
   ++it->second.version;
+  note_change(token);
   return ok();
 }
 
 void Ring::remove_peer(PeerName peer) {
-  removed_.insert(peer);
+  if (!removed_.insert(peer).second) return;
+  names_changed_ = true;
+  // No token changes, but receivers compute the heirs of these tokens: send them, with
+  // what bounds them.
+  for (const auto& [offset, t] : tokens_) {
+    if (t.owner == peer) note_change(offset);
+  }
+}
+
+void Ring::note_change(u128 offset) {
+  if (!changed_) {
+    changed_.emplace(offset, offset);
+  } else {
+    changed_->first = std::min(changed_->first, offset);
+    changed_->second = std::max(changed_->second, offset);
+  }
+}
+
+std::optional<RingSlice> Ring::take_changes() {
+  if (!changed_ && !names_changed_) return std::nullopt;
+  RingSlice out{range_, seeds_, removed_, {}};
+  if (changed_ && !tokens_.empty()) {
+    auto from = tokens_.find(changed_->first);
+    auto to = tokens_.find(changed_->second);
+    WEFT_ASSERT(from != tokens_.end() && to != tokens_.end(), "tokens are never erased");
+    // Back to the nearest token whose owner is not removed, the one receivers compute the
+    // heir of the changed tokens from. Should that walk wrap, send everything.
+    while (from != tokens_.begin() && is_removed(from->second.owner)) --from;
+    if (is_removed(from->second.owner)) {
+      from = tokens_.begin();
+      to = std::prev(tokens_.end());
+    }
+    if (std::next(to) != tokens_.end()) ++to;  // where the last changed token's range ends
+    out.tokens.insert(from, std::next(to));
+  }
+  changed_.reset();
+  names_changed_ = false;
+  return out;
 }
 
 Result<bool> Ring::merge(const Ring& other) {
-  if (other.range_ != range_) {
+  return merge_parts(other.range_, other.seeds_, other.removed_, other.tokens_);
+}
+
+Result<bool> Ring::merge(const RingSlice& slice) {
+  // A slice alone could leave this ring without token 0; the whole ring arrives by gossip.
+  if (tokens_.empty()) return false;
+  return merge_parts(slice.range, slice.seeds, slice.removed, slice.tokens);
+}
+
+Result<bool> Ring::merge_parts(const Cidr& range, const std::set<PeerName>& seeds,
+                               const std::set<PeerName>& removed,
+                               const std::map<u128, Token>& tokens) {
+  if (range != range_) {
     return Error(Errc::invalid_argument, "incompatible IP allocation ranges: this peer uses " +
                                              range_.to_string() + ", the other " +
-                                             other.range_.to_string() +
+                                             range.to_string() +
                                              "; every peer must run with the same --ipalloc-range");
   }
-  if (!seeds_.empty() && !other.seeds_.empty() && seeds_ != other.seeds_) {
+  if (!seeds_.empty() && !seeds.empty() && seeds_ != seeds) {
     auto list = [](const std::set<PeerName>& s) {
       std::string out;
       for (auto p : s) out += (out.empty() ? "" : ",") + p.to_string();
@@ -196,18 +254,18 @@ Result<bool> Ring::merge(const Ring& other) {
     };
     return Error(Errc::invalid_argument,
                  "IP allocation was seeded by different peers: here " + list(seeds_) + ", there " +
-                     list(other.seeds_) +
+                     list(seeds) +
                      "; the two groups formed separate rings. Keep one: on each peer of the "
                      "other group, free its addresses (`weft ps` lists them) and run `weft ipam "
                      "reset`; it then joins the kept ring (nothing else is wiped)");
   }
   bool changed = false;
-  if (seeds_.empty() && !other.seeds_.empty()) {
-    seeds_ = other.seeds_;
+  if (seeds_.empty() && !seeds.empty()) {
+    seeds_ = seeds;
     changed = true;
   }
-  for (auto p : other.removed_) changed |= removed_.insert(p).second;
-  for (const auto& [offset, theirs] : other.tokens_) {
+  for (auto p : removed) changed |= removed_.insert(p).second;
+  for (const auto& [offset, theirs] : tokens) {
     auto [it, fresh] = tokens_.try_emplace(offset, theirs);
     if (fresh) {
       changed = true;

@@ -85,34 +85,19 @@ Result<Cidr> read_cidr(ByteReader& r) {
   return *range;
 }
 
-}  // namespace
-
-std::vector<std::uint8_t> encode_space_request(const Cidr& subnet) {
+std::vector<std::uint8_t> encode_parts(std::uint8_t kind, const Cidr& range,
+                                       const std::set<PeerName>& seeds,
+                                       const std::set<PeerName>& removed,
+                                       const std::map<u128, Token>& tokens) {
   ByteWriter w;
-  w.write_u8(kSpaceRequestMessage);
-  write_cidr(w, subnet);
-  return w.take();
-}
-
-Result<Cidr> decode_space_request(std::span<const std::uint8_t> bytes) {
-  ByteReader r(bytes);
-  if (auto k = expect_kind(r, kSpaceRequestMessage, "a space request"); !k) return k.error();
-  auto subnet = read_cidr(r);
-  if (!subnet) return subnet.error();
-  if (auto end = r.expect_end("space request"); !end) return end.error();
-  return *subnet;
-}
-
-std::vector<std::uint8_t> encode_ring(const Ring& ring) {
-  ByteWriter w;
-  w.write_u8(kRingMessage);
-  write_cidr(w, ring.range());
-  for (const auto* names : {&ring.seeds(), &ring.removed()}) {
+  w.write_u8(kind);
+  write_cidr(w, range);
+  for (const auto* names : {&seeds, &removed}) {
     w.write_u32(static_cast<std::uint32_t>(names->size()));
     for (auto p : *names) w.write_u64(p.value());
   }
-  w.write_u32(static_cast<std::uint32_t>(ring.tokens().size()));
-  for (const auto& [offset, t] : ring.tokens()) {
+  w.write_u32(static_cast<std::uint32_t>(tokens.size()));
+  for (const auto& [offset, t] : tokens) {
     write_u128(w, offset);
     w.write_u64(t.owner.value());
     w.write_u32(t.version);
@@ -121,9 +106,11 @@ std::vector<std::uint8_t> encode_ring(const Ring& ring) {
   return w.take();
 }
 
-Result<Ring> decode_ring(std::span<const std::uint8_t> bytes) {
+// A ring and a slice share one layout; the caller checks what its kind needs.
+Result<RingSlice> decode_parts(std::span<const std::uint8_t> bytes, std::uint8_t kind,
+                               std::string_view what) {
   ByteReader r(bytes);
-  if (auto k = expect_kind(r, kRingMessage, "a ring message"); !k) return k.error();
+  if (auto k = expect_kind(r, kind, what); !k) return k.error();
   auto range = read_cidr(r);
   if (!range) return range.error();
   auto seeds = read_names(r, "seeds");
@@ -147,8 +134,58 @@ Result<Ring> decode_ring(std::span<const std::uint8_t> bytes) {
     if (!free) return free.error();
     tokens.emplace_hint(tokens.end(), *offset, Token{PeerName(*owner), *version, *free});
   }
-  if (auto end = r.expect_end("ring message"); !end) return end.error();
-  return Ring::from_parts(*range, std::move(tokens), std::move(*seeds), std::move(*removed));
+  if (auto end = r.expect_end(what); !end) return end.error();
+  return RingSlice{*range, std::move(*seeds), std::move(*removed), std::move(tokens)};
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> encode_space_request(const Cidr& subnet) {
+  ByteWriter w;
+  w.write_u8(kSpaceRequestMessage);
+  write_cidr(w, subnet);
+  return w.take();
+}
+
+Result<Cidr> decode_space_request(std::span<const std::uint8_t> bytes) {
+  ByteReader r(bytes);
+  if (auto k = expect_kind(r, kSpaceRequestMessage, "a space request"); !k) return k.error();
+  auto subnet = read_cidr(r);
+  if (!subnet) return subnet.error();
+  if (auto end = r.expect_end("space request"); !end) return end.error();
+  return *subnet;
+}
+
+std::vector<std::uint8_t> encode_ring(const Ring& ring) {
+  return encode_parts(kRingMessage, ring.range(), ring.seeds(), ring.removed(), ring.tokens());
+}
+
+Result<Ring> decode_ring(std::span<const std::uint8_t> bytes) {
+  auto p = decode_parts(bytes, kRingMessage, "a ring message");
+  if (!p) return p.error();
+  return Ring::from_parts(p->range, std::move(p->tokens), std::move(p->seeds),
+                          std::move(p->removed));
+}
+
+std::vector<std::uint8_t> encode_ring_slice(const RingSlice& slice) {
+  return encode_parts(kRingSliceMessage, slice.range, slice.seeds, slice.removed, slice.tokens);
+}
+
+Result<RingSlice> decode_ring_slice(std::span<const std::uint8_t> bytes) {
+  auto p = decode_parts(bytes, kRingSliceMessage, "a ring slice");
+  if (!p) return p.error();
+  for (auto names : {&p->seeds, &p->removed}) {
+    if (names->count(PeerName()) > 0) return Error(Errc::parse_error, "ring slice names peer 0");
+  }
+  for (const auto& [offset, t] : p->tokens) {
+    if (offset >= p->range.size() || t.version == 0 || !t.owner.is_valid() ||
+        t.free > p->range.size()) {
+      return Error(Errc::parse_error,
+                   "ring slice has a token outside the range, of version 0, "
+                   "without owner or with more free than the range");
+    }
+  }
+  return std::move(*p);
 }
 
 }  // namespace weft::ipam

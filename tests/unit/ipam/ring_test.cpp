@@ -61,6 +61,34 @@ void check_against(const Ring& ring, const Model& m) {
   }
 }
 
+// The deltas a peer broadcasts: `follower` gets every slice and must equal the ring;
+// `lagging` misses some (and now and then gets the whole ring) and must still agree with
+// the ring on every address a slice it merged covers, heirs included.
+struct Replicas {
+  Ring follower, lagging;
+  Xoshiro256Rng& rng;
+
+  void deliver(Ring& ring) {
+    auto slice = ring.take_changes();
+    CHECK_FALSE(ring.take_changes());  // taken once
+    if (slice) REQUIRE(follower.merge(*slice));
+    REQUIRE(follower == ring);
+    if (rng.uniform(10) == 0) {
+      REQUIRE(lagging.merge(ring));
+      REQUIRE(lagging == ring);
+    } else if (slice && rng.uniform(2) == 0) {
+      REQUIRE(lagging.merge(*slice));
+      if (slice->tokens.empty()) return;
+      const u128 from = slice->tokens.begin()->first;
+      const u128 to = std::prev(slice->tokens.end())->first;
+      for (u128 a = from; a < to; ++a) {
+        INFO("address offset " << static_cast<std::uint64_t>(a) << " in a merged slice");
+        REQUIRE(lagging.owner_of(a) == ring.owner_of(a));
+      }
+    }
+  }
+};
+
 void random_history(const char* range, std::uint64_t seed, int steps) {
   INFO("range " << range << ", seed " << seed);
   Ring ring(cidr(range));
@@ -71,6 +99,10 @@ void random_history(const char* range, std::uint64_t seed, int steps) {
   for (std::uint64_t i = 1; i <= 6; ++i) peers.push_back(peer(i * 0x1111));
   const std::vector<PeerName> seeds{peers[0], peers[1], peers[2]};
   REQUIRE(ring.seed(seeds));
+  auto first = ring.take_changes();  // seeding touches every token
+  REQUIRE(first);
+  CHECK(first->tokens == ring.tokens());
+  Replicas replicas{ring, ring, rng};
   // The model learns the seeded layout from the ring once; everything after is checked.
   for (std::size_t i = 0; i < n; ++i) m.owner[i] = ring.owner_of(i);
   for (auto p : seeds) CHECK(ring.owned_by(p) >= ring.size() / 4);
@@ -114,6 +146,7 @@ void random_history(const char* range, std::uint64_t seed, int steps) {
       }
     }
     check_against(ring, m);
+    replicas.deliver(ring);
   }
 }
 
@@ -194,6 +227,31 @@ TEST_CASE("two rmpeers of one dead peer on two sides of a partition give one own
   CHECK(merged == merged2);
   CHECK(merged.owned_by(peer(2)) == 0);
   CHECK(merged.owned_by(peer(1)) + merged.owned_by(peer(3)) == merged.size());
+}
+
+TEST_CASE("a slice carries the changed tokens with what bounds them", "[ipam][ring]") {
+  Ring ring(cidr("10.32.0.0/24"));
+  REQUIRE(ring.seed({peer(1), peer(2), peer(3), peer(4)}));  // tokens at 0, 64, 128, 192
+  (void)ring.take_changes();
+  CHECK_FALSE(ring.take_changes());
+  Ring empty(cidr("10.32.0.0/24"));
+  REQUIRE(ring.grant(peer(2), {80, 96}, peer(3)));
+  auto slice = ring.take_changes();
+  REQUIRE(slice);
+  std::vector<std::uint64_t> offsets;
+  for (const auto& [o, t] : slice->tokens) offsets.push_back(static_cast<std::uint64_t>(o));
+  // 64 (peer 2's token before the change, where heirs are computed from), 80 and 96 (the
+  // new tokens), 128 (where the last changed token's range ends).
+  CHECK(offsets == std::vector<std::uint64_t>{64, 80, 96, 128});
+  CHECK_FALSE(*empty.merge(*slice));  // a slice cannot start a ring
+  CHECK(empty.empty());
+  // rmpeer changes no token but sends the removed peer's, for receivers to find heirs.
+  ring.remove_peer(peer(4));
+  slice = ring.take_changes();
+  REQUIRE(slice);
+  CHECK(slice->removed == std::set<PeerName>{peer(4)});
+  CHECK(slice->tokens.count(128) == 1);
+  CHECK(slice->tokens.count(192) == 1);
 }
 
 TEST_CASE("merge refuses another range or other seeds, and says what to do", "[ipam][ring]") {

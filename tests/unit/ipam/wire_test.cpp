@@ -103,3 +103,34 @@ TEST_CASE("ring codec: bad input is an error value", "[ipam][wire]") {
   REQUIRE_FALSE(tf);
   CHECK(tf.error().message().find("invariant") != std::string::npos);
 }
+
+TEST_CASE("ring slice codec: the ring layout under kind 4, round trips, bad input",
+          "[ipam][wire]") {
+  auto bytes = unhex(kKat);
+  bytes[0] = kRingSliceMessage;
+  auto slice = decode_ring_slice(bytes);
+  REQUIRE(slice);
+  CHECK(slice->tokens.size() == 3);
+  CHECK(encode_ring_slice(*slice) == bytes);
+  CHECK_FALSE(decode_ring(bytes));  // kinds are not interchangeable
+  CHECK_FALSE(decode_ring_slice(unhex(kKat)));
+  for (std::size_t cut = 0; cut < bytes.size(); ++cut) {
+    REQUIRE_FALSE(decode_ring_slice(std::span(bytes.data(), cut)));
+  }
+  // A slice need not start at token 0 and may hold no token (an rmpeer of a peer with none).
+  slice->tokens.erase(0);
+  auto back = decode_ring_slice(encode_ring_slice(*slice));
+  REQUIRE(back);
+  CHECK(*back == *slice);
+  slice->tokens.clear();
+  CHECK(decode_ring_slice(encode_ring_slice(*slice)));
+  // Tokens outside the range, of version 0, without owner, or freer than the range.
+  for (auto bad : {Token{PeerName(1), 1, 0}, Token{PeerName(1), 0, 0}, Token{PeerName(), 1, 0},
+                   Token{PeerName(1), 1, 257}}) {
+    RingSlice s = *back;
+    s.tokens[bad.version == 1 && bad.free == 0 && bad.owner.is_valid() ? 256 : 10] = bad;
+    auto r = decode_ring_slice(encode_ring_slice(s));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message().find("ring slice") != std::string::npos);
+  }
+}

@@ -33,6 +33,18 @@ struct Token {
   friend bool operator==(const Token&, const Token&) = default;
 };
 
+/// Part of a ring, as gossiped after a change (a delta): every token the sender has from the
+/// nearest live-owned token before its first changed token through the token after its last
+/// (so a receiver learns where each changed token's range ends and who inherits it), with
+/// the whole seed and removed sets. Merged like a ring; alone it is not one.
+struct RingSlice {
+  Cidr range;
+  std::set<PeerName> seeds;
+  std::set<PeerName> removed;
+  std::map<u128, Token> tokens;
+  friend bool operator==(const RingSlice&, const RingSlice&) = default;
+};
+
 /// [start, end) offsets in the range.
 struct Span {
   u128 start = 0;
@@ -80,14 +92,28 @@ class Ring {
   /// be the same ring: different ranges, or seeded by different peers. Returns whether
   /// anything changed.
   Result<bool> merge(const Ring& other);
+  /// Takes what a slice knows; an empty ring ignores slices (it waits for a whole ring).
+  Result<bool> merge(const RingSlice& slice);
+
+  /// What this peer's own changes (seed, grant, report_free, remove_peer) touched since the
+  /// last call, as a slice to broadcast; nullopt when nothing changed. Merges are not
+  /// recorded: the mesh passes those on itself.
+  [[nodiscard]] std::optional<RingSlice> take_changes();
 
   /// Structural invariants: tokens inside the range, token 0 present in a non-empty ring,
   /// versions >= 1, free counts no larger than the token's range, owners valid.
   [[nodiscard]] Result<void> check_invariants() const;
 
-  friend bool operator==(const Ring&, const Ring&) = default;
+  /// Same range, tokens, seeds and removed peers (pending changes are not compared).
+  friend bool operator==(const Ring& a, const Ring& b) {
+    return a.range_ == b.range_ && a.tokens_ == b.tokens_ && a.seeds_ == b.seeds_ &&
+           a.removed_ == b.removed_;
+  }
 
  private:
+  Result<bool> merge_parts(const Cidr& range, const std::set<PeerName>& seeds,
+                           const std::set<PeerName>& removed, const std::map<u128, Token>& tokens);
+  void note_change(u128 offset);
   [[nodiscard]] u128 token_end(std::map<u128, Token>::const_iterator it) const;
   /// Ensures a token starts at `offset`, owned by whoever owns that address now.
   void split_at(u128 offset);
@@ -96,6 +122,10 @@ class Ring {
   std::map<u128, Token> tokens_;
   std::set<PeerName> seeds_;
   std::set<PeerName> removed_;
+  // Own changes not yet taken: the lowest and highest token offsets touched, and whether
+  // the seed or removed sets grew.
+  std::optional<std::pair<u128, u128>> changed_;
+  bool names_changed_ = false;
 };
 
 }  // namespace weft::ipam

@@ -7,6 +7,9 @@
 //   range  := u8 family (4|6), 4|16 address bytes, u8 prefix length (a canonical CIDR)
 //   token  := u128 offset, u64 owner, u32 version, u128 free      (u128 = two u64, high first)
 //   space request := u8 kind=2, range (the subnet the asker needs space in)
+//   ring slice := u8 kind=4, then as ring           (a delta: tokens need not start at 0;
+//                                                     sent after a peer's own change)
+// (kind 3 is the consensus message, consensus.hpp.)
 #pragma once
 
 #include "weft/base/result.hpp"
@@ -20,10 +23,16 @@ namespace weft::ipam {
 
 inline constexpr std::uint8_t kRingMessage = 1;
 inline constexpr std::uint8_t kSpaceRequestMessage = 2;
+inline constexpr std::uint8_t kRingSliceMessage = 4;
 
 std::vector<std::uint8_t> encode_ring(const Ring& ring);
 /// parse_error (saying what) for anything but a canonical encoding of a valid ring.
 Result<Ring> decode_ring(std::span<const std::uint8_t> bytes);
+
+std::vector<std::uint8_t> encode_ring_slice(const RingSlice& slice);
+/// parse_error for anything but a canonical encoding of tokens inside the range with valid
+/// owners, versions >= 1 and free counts no larger than the range.
+Result<RingSlice> decode_ring_slice(std::span<const std::uint8_t> bytes);
 
 std::vector<std::uint8_t> encode_space_request(const Cidr& subnet);
 Result<Cidr> decode_space_request(std::span<const std::uint8_t> bytes);

@@ -10,12 +10,15 @@
 
 namespace weft::testing {
 
-/// Seeds 1..count, or just $WEFT_SIM_SEED when set; count can be raised with WEFT_SIM_SEEDS.
+/// Seeds 1..count, or just $WEFT_SIM_SEED when set; count can be raised with WEFT_SIM_SEEDS,
+/// and WEFT_SIM_SEED_FIRST starts the run elsewhere (CI and benches split long runs in shards).
 inline std::vector<std::uint64_t> sim_seeds(std::uint64_t count) {
   if (const char* one = std::getenv("WEFT_SIM_SEED")) return {std::stoull(one)};
   if (const char* n = std::getenv("WEFT_SIM_SEEDS")) count = std::stoull(n);
+  std::uint64_t first = 1;
+  if (const char* f = std::getenv("WEFT_SIM_SEED_FIRST")) first = std::stoull(f);
   std::vector<std::uint64_t> seeds;
-  for (std::uint64_t s = 1; s <= count; ++s) seeds.push_back(s);
+  for (std::uint64_t s = first; s < first + count; ++s) seeds.push_back(s);
   return seeds;
 }
 
