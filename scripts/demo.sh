@@ -2,7 +2,8 @@
 # `make demo`: start what weft can do today in network namespaces, show it, clean up.
 # Today: three hosts on a veth underlay, a weftd on each joined into an encrypted mesh,
 # `weft status`, peers, connections and metrics; IPAM seeded by the three hosts' nicknames:
-# addresses allocated on each host, `weft status ipam`, `weft ps`.
+# addresses allocated on each host, `weft status ipam`, `weft ps`; the kernel VXLAN fast
+# path: a pod per host (attached by hand until weft-cni lands) pinging the others.
 set -u
 src=$(cd "$(dirname "$0")/.." && pwd)
 export WEFT_BIN_DIR=${WEFT_BIN_DIR:-$src/build/bin}
@@ -63,5 +64,30 @@ weft "${HOSTS[1]}" host1 status ipam
 say "weft ps on host2 (the addresses held there)"
 weft "${HOSTS[2]}" host2 ps
 
-say "pods, the data plane and DNS arrive with the next issues (see README: what works today)"
+say "fast path: each weftd made bridge weft and VXLAN weft-vxlan with a flood entry per peer"
+for i in 1 2 3; do
+  for _ in $(seq 75); do
+    [ "$(bridge -n "${HOSTS[$i]}" fdb show dev weft-vxlan 2>/dev/null | grep -c '^00:00:00:00:00:00')" = 2 ] && break
+    sleep 0.2
+  done
+done
+weft "${HOSTS[1]}" host1 status | sed -n '/Service: fastdp/,/^$/p'
+bridge -n "${HOSTS[1]}" fdb show dev weft-vxlan | grep '^00:00:00:00:00:00'
+
+say "a pod per host (a namespace on a veth into weft, its address from weftd), pinging across hosts"
+declare -A POD ADDR
+for i in 1 2 3; do
+  attach_pod "${HOSTS[$i]}" "host$i" "$i"
+  POD[$i]=$POD_NS
+  ADDR[$i]=$POD_IP
+  echo "pod on host$i: ${ADDR[$i]}"
+done
+for i in 1 2 3; do
+  for j in 1 2 3; do
+    [ "$i" = "$j" ] && continue
+    in_ns "${POD[$i]}" ping -c 1 -W 2 "${ADDR[$j]}" | grep -E 'bytes from|100% packet loss'
+  done
+done
+
+say "weft-cni, expose/egress, the encrypted sleeve and DNS arrive with the next issues (see README)"
 say "cleaning up: SIGTERM to each weftd, namespaces removed"

@@ -23,6 +23,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IpamPeer, name, nickname, owned,
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IpamReport, status, range, default_subnet,
                                                 bootstrap, allocations, pending, seeds, entries,
                                                 peers)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FastPathReport, status, bridge, vxlan, mtu, port,
+                                                peers)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DaemonReport, pid, uptime_seconds, data_dir,
                                                 run_dir, api_socket, api_tcp, api_tcp_writable)
 
@@ -37,11 +39,8 @@ void from_json(const nlohmann::json& j, AllocationInfo& a) {
 }
 
 void to_json(nlohmann::json& j, const Report& r) {
-  j = nlohmann::json{{"version", r.version},
-                     {"commit", r.commit},
-                     {"router", r.router},
-                     {"ipam", r.ipam},
-                     {"daemon", r.daemon}};
+  j = nlohmann::json{{"version", r.version}, {"commit", r.commit}, {"router", r.router},
+                     {"ipam", r.ipam},       {"fastdp", r.fastdp}, {"daemon", r.daemon}};
 }
 
 void from_json(const nlohmann::json& j, Report& r) {
@@ -49,6 +48,7 @@ void from_json(const nlohmann::json& j, Report& r) {
   r.commit = j.value("commit", "");
   if (j.contains("router")) j.at("router").get_to(r.router);
   if (j.contains("ipam")) j.at("ipam").get_to(r.ipam);
+  if (j.contains("fastdp")) j.at("fastdp").get_to(r.fastdp);
   if (j.contains("daemon")) j.at("daemon").get_to(r.daemon);
 }
 

@@ -103,6 +103,23 @@ std::string render_status(const Report& r) {
     out += "\n";
   }
 
+  if (!r.fastdp.status.empty()) {
+    std::string peers = std::to_string(r.fastdp.peers.size());
+    for (std::size_t i = 0; i < r.fastdp.peers.size(); ++i) {
+      peers += (i ? ", " : " (") + r.fastdp.peers[i];
+    }
+    if (!r.fastdp.peers.empty()) peers += ")";
+    std::vector<std::pair<std::string, std::string>> rows{{"Service", "fastdp"},
+                                                          {"Status", r.fastdp.status}};
+    if (!r.fastdp.bridge.empty()) {
+      rows.emplace_back("Bridge", r.fastdp.bridge + " (MTU " + std::to_string(r.fastdp.mtu) + ")");
+      rows.emplace_back("VXLAN", r.fastdp.vxlan + " (UDP " + std::to_string(r.fastdp.port) + ")");
+      rows.emplace_back("FloodPeers", peers);
+    }
+    out += render_block(rows);
+    out += "\n";
+  }
+
   const auto& d = r.daemon;
   std::string api = d.api_socket;
   if (!d.api_tcp.empty()) {

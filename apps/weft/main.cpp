@@ -3,6 +3,8 @@
 #include "weft/api/client.hpp"
 #include "weft/version.hpp"
 
+#include "reset.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <cctype>
@@ -86,6 +88,8 @@ int main(int argc, char** argv) {
   auto* forget = app.add_subcommand("forget", "remove mesh targets");
   forget->add_option("peers", forget_peers, "HOST[:PORT] ...")->required();
 
+  auto* reset_cmd = app.add_subcommand(
+      "reset", "remove the bridge and VXLAN device weft made on this host (stop weftd first)");
   auto* ps = app.add_subcommand("ps", "list the addresses held on this host: id, address, subnet");
   std::string rm_peer;
   auto* rmpeer = app.add_subcommand(
@@ -121,6 +125,7 @@ int main(int argc, char** argv) {
     return show(client, *connect ? "/connect" : "/forget", run_dir, "POST", body);
   }
   if (*report) return show(client, "/report", run_dir);
+  if (*reset_cmd) return weft::cli::reset_host(client, run_dir);
   if (*ps) return show(client, "/ps", run_dir);
   if (*rmpeer) {
     return show(client, "/ipam/rmpeer", run_dir, "POST", "{\"peer\": " + quote(rm_peer) + "}");

@@ -73,6 +73,12 @@ ParsedArgs parse_args(int argc, char** argv) {
   app.add_flag("--db-sync-normal", c.sync_normal,
                "SQLite synchronous=NORMAL: allocations survive kill -9 but not power loss")
       ->envname("WEFT_DB_SYNC_NORMAL");
+  bool no_fastdp = false;
+  app.add_flag("--no-fastdp", no_fastdp, "no kernel VXLAN fast path (no bridge or VXLAN device)")
+      ->envname("WEFT_NO_FASTDP");
+  app.add_option("--mtu", c.mtu, "overlay MTU (default: the underlay's minus 50 for VXLAN)")
+      ->envname("WEFT_MTU")
+      ->check(CLI::Range(576, 65485));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -85,6 +91,7 @@ ParsedArgs parse_args(int argc, char** argv) {
   }
   c.log_level = *parsed;
   c.discovery = !no_discovery;
+  c.fastdp = !no_fastdp;
   if (!password_file.empty()) {
     std::ifstream in(password_file);
     std::getline(in, c.password);

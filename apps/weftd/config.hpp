@@ -4,6 +4,7 @@
 
 #include "weft/base/log.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -36,6 +37,10 @@ struct Config {
   /// FULL (default): an allocation is on disk before it is acknowledged, even across power
   /// loss. NORMAL: survives kill -9 of weftd but not power loss; for benchmarks and tests.
   bool sync_normal = false;
+
+  // Data plane.
+  bool fastdp = true;     ///< --no-fastdp turns the kernel VXLAN fast path off
+  std::uint32_t mtu = 0;  ///< --mtu; 0 = the underlay's minus VXLAN's 50 bytes
 };
 
 /// The outcome of parsing argv: a config to run with, or an exit code (help, version, error)

@@ -57,6 +57,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const Config& config, asio::io_con
       new Daemon(config, io, std::move(*lock), std::move(*db), std::move(*identity)));
   if (auto m = d->start_mesh(); !m) return m.error();
   if (auto i = d->start_ipam(); !i) return i.error();
+  d->start_fastdp();
   if (auto l = d->listen(); !l) return l.error();
   log::info("weftd {} started: peer {}({}), data dir {}, api {}", kVersion,
             d->identity_.name.to_string(), d->nickname_, config.data_dir.string(),
@@ -76,7 +77,8 @@ Daemon::Daemon(const Config& config, asio::io_context& io, store::DataDirLock lo
       started_(std::chrono::steady_clock::now()),
       server_(io.get_executor(), routes_),
       signals_(io, SIGTERM, SIGINT),
-      ipam_timer_(io) {
+      ipam_timer_(io),
+      fastdp_timer_(io) {
   metrics_
       .gauge("weft_build_info", "weft build: version and commit (value is always 1)",
              {{"version", kVersion}, {"commit", kGitCommit}})
@@ -140,6 +142,7 @@ Result<void> Daemon::listen() {
 
 void Daemon::stop() {
   stop_ipam();
+  fastdp_timer_.cancel();  // the devices stay: pods keep talking while weftd restarts
   if (runner_) runner_->stop();
   server_.stop();
   boost::system::error_code ec;
@@ -152,6 +155,7 @@ api::Report Daemon::report() const {
   r.commit = kGitCommit;
   r.router = router_report();
   r.ipam = ipam_report();
+  r.fastdp = fastdp_report();
   r.daemon.pid = ::getpid();
   r.daemon.uptime_seconds =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_)

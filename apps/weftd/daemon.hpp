@@ -11,6 +11,8 @@
 #include "weft/gossip/mesh_runner.hpp"
 #include "weft/ipam/bootstrap.hpp"
 #include "weft/ipam/ipam.hpp"
+#include "weft/netlink/netlink.hpp"
+#include "weft/router/fast_path.hpp"
 #include "weft/store/data_dir_lock.hpp"
 #include "weft/store/sqlite_store.hpp"
 
@@ -23,6 +25,7 @@
 
 #include <chrono>
 #include <memory>
+#include <set>
 
 namespace weft::weftd {
 
@@ -57,6 +60,11 @@ class Daemon {
   void stop_ipam();
   [[nodiscard]] api::IpamReport ipam_report() const;
   void update_ipam_metrics();
+  // The kernel VXLAN fast path (fastdp.cpp): devices, flood entries per connected peer.
+  void start_fastdp();
+  void reconcile_fastdp();
+  void arm_fastdp_timer();
+  [[nodiscard]] api::FastPathReport fastdp_report() const;
 
   Config config_;
   boost::asio::io_context& io_;
@@ -78,6 +86,12 @@ class Daemon {
   std::string ipam_problem_;  // why the ring is not ready, beyond the bootstrap mode
   boost::asio::steady_timer ipam_timer_;
   bool ipam_flush_posted_ = false;
+  std::unique_ptr<netlink::Netlink> netlink_;
+  std::unique_ptr<router::FastPath> fastdp_;
+  std::set<IpAddress> fastdp_peers_;  // as last reconciled
+  std::string fastdp_status_;         // "ready", "off", or what failed
+  std::chrono::steady_clock::time_point fastdp_full_at_{};
+  boost::asio::steady_timer fastdp_timer_;
   bool stopping_ = false;
 };
 

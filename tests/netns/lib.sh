@@ -119,6 +119,23 @@ stop_pid() {
   wait "$pid"
 }
 
+# attach_pod HOST_NS HOST I: pod namespace "pod$I" on a veth (vwpodI) into HOST's bridge
+# weft, with the bridge's MTU and an address HOST's weftd allocates for id "podI" (by hand,
+# until weft-cni does it). Sets POD_NS and POD_IP (the address without its prefix).
+attach_pod() {
+  local host_ns=$1 host=$2 i=$3 cidr mtu
+  ns_add "pod$i"
+  POD_NS=$NS
+  cidr=$(weft "$host_ns" "$host" ipam allocate "pod$i" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["address"])')
+  POD_IP=${cidr%/*}
+  mtu=$(ip -n "$host_ns" -o link show weft | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
+  ip -n "$host_ns" link add "vwpod$i" mtu "$mtu" type veth peer name eth0 mtu "$mtu" netns "$POD_NS"
+  ip -n "$host_ns" link set "vwpod$i" master weft up
+  ip -n "$POD_NS" addr add "$cidr" dev eth0
+  ip -n "$POD_NS" link set eth0 up
+}
+
 # check DESCRIPTION CMD...: CMD must succeed.
 check() {
   local what=$1; shift

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "weft/api/report.hpp"
 
+#include "weft/api/status_text.hpp"
+
 #include <catch2/catch.hpp>
 
 using weft::api::Report;
@@ -59,4 +61,24 @@ TEST_CASE("bad report JSON is an error value, not a throw", "[api][report]") {
     REQUIRE_FALSE(r);
     CHECK(r.error().is(weft::Errc::parse_error));
   }
+}
+
+TEST_CASE("the fast path block survives a JSON round trip and renders in status", "[api][report]") {
+  Report r = sample();
+  r.fastdp = {"ready", "weft", "weft-vxlan", 1450, 6784, {"198.18.0.2", "198.18.0.3"}};
+  auto back = weft::api::report_from_json(weft::api::report_to_json(r));
+  REQUIRE(back);
+  CHECK(back->fastdp.status == "ready");
+  CHECK(back->fastdp.mtu == 1450);
+  CHECK(back->fastdp.port == 6784);
+  CHECK(back->fastdp.peers == r.fastdp.peers);
+  const auto text = weft::api::render_status(r);
+  CHECK(text.find(
+            "        Service: fastdp\n         Status: ready\n         Bridge: weft (MTU 1450)\n"
+            "          VXLAN: weft-vxlan (UDP 6784)\n     FloodPeers: 2 (198.18.0.2, "
+            "198.18.0.3)\n") != std::string::npos);
+  r.fastdp = {"off (--no-fastdp)", "", "", 0, 0, {}};
+  const auto off = weft::api::render_status(r);
+  CHECK(off.find("Status: off (--no-fastdp)") != std::string::npos);
+  CHECK(off.find("Bridge:") == std::string::npos);
 }

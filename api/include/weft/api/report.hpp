@@ -115,11 +115,22 @@ struct DaemonReport {
   bool api_tcp_writable = false;
 };
 
+/// The kernel VXLAN fast path on this host.
+struct FastPathReport {
+  std::string status;  ///< "ready", "off" (--no-fastdp), or what failed and what to do
+  std::string bridge;
+  std::string vxlan;
+  std::uint32_t mtu = 0;
+  std::uint16_t port = 0;
+  std::vector<std::string> peers;  ///< underlay addresses with a flood entry
+};
+
 struct Report {
   std::string version;
   std::string commit;
   RouterReport router;
   IpamReport ipam;
+  FastPathReport fastdp;
   DaemonReport daemon;
 };
 

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: Apache-2.0
+// weftd's kernel VXLAN fast path: the overlay MTU from the underlay, then a reconcile of
+// bridge, VXLAN and flood entries whenever the set of established peers changes (checked
+// every second) and every 30 s regardless, which repairs devices someone else changed. A
+// failure does not stop weftd (the mesh and IPAM go on); it shows in `weft status` and the
+// log with what to do. The devices stay when weftd stops, so pods keep talking through a
+// restart; `weft reset` removes them.
+#include "weft/base/log.hpp"
+#include "weft/netlink/libnl_netlink.hpp"
+
+#include "daemon.hpp"
+
+namespace weft::weftd {
+
+namespace {
+constexpr auto kCheckEvery = std::chrono::seconds(1);
+constexpr auto kFullEvery = std::chrono::seconds(30);
+
+// "198.18.0.2:6783", "[fd00::2]:6783" -> the address.
+std::optional<IpAddress> host_of(const std::string& address) {
+  std::string host = address;
+  if (!host.empty() && host.front() == '[') {
+    host = host.substr(1, host.find(']') == std::string::npos ? 0 : host.find(']') - 1);
+  } else if (const auto colon = host.rfind(':'); colon != std::string::npos) {
+    host.resize(colon);
+  }
+  auto ip = IpAddress::parse(host);
+  if (!ip) return std::nullopt;
+  return *ip;
+}
+
+// The smallest MTU among the up links that carry traffic out (not lo, not weft's own
+// devices, not pods' veths): VXLAN packets must fit the narrowest way out.
+Result<std::uint32_t> underlay_mtu(netlink::Netlink& nl) {
+  auto links = nl.links();
+  if (!links) return links.error();
+  std::uint32_t mtu = 0;
+  for (const auto& l : *links) {
+    if (!l.up || l.name == "lo" || l.name.starts_with("weft") || l.name.starts_with("vw")) {
+      continue;
+    }
+    if (mtu == 0 || l.mtu < mtu) mtu = l.mtu;
+  }
+  if (mtu == 0) {
+    return Error(Errc::not_found,
+                 "no network interface is up besides lo: bring the underlay up, or give --mtu");
+  }
+  return mtu;
+}
+}  // namespace
+
+void Daemon::start_fastdp() {
+  if (!config_.fastdp) {
+    fastdp_status_ = "off (--no-fastdp)";
+    return;
+  }
+  auto nl = netlink::LibnlNetlink::open();
+  if (!nl) {
+    fastdp_status_ = "failed: " + nl.error().message();
+    log::error("fastdp: {}", nl.error().message());
+    return;
+  }
+  netlink_ = std::move(*nl);
+  std::uint32_t mtu = config_.mtu;
+  if (auto under = underlay_mtu(*netlink_); !under) {
+    if (mtu == 0) {
+      fastdp_status_ = "failed: " + under.error().message();
+      log::error("fastdp: {}", under.error().message());
+      return;
+    }
+  } else {
+    auto overlay = router::overlay_mtu(*under, config_.mtu);
+    if (!overlay) {
+      fastdp_status_ = "failed: " + overlay.error().message();
+      log::error("fastdp: {}", overlay.error().message());
+      return;
+    }
+    mtu = *overlay;
+  }
+  router::FastPathConfig fc;
+  fc.mtu = mtu;
+  fastdp_ = std::make_unique<router::FastPath>(fc);
+  fastdp_status_ = "starting";
+  reconcile_fastdp();
+  arm_fastdp_timer();
+}
+
+void Daemon::reconcile_fastdp() {
+  if (!fastdp_ || !netlink_) return;
+  std::set<IpAddress> peers;
+  for (const auto& c : mesh_->connections(gossip::steady_now())) {
+    if (c.state != "established") continue;
+    if (auto ip = host_of(c.address)) peers.insert(*ip);
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (peers == fastdp_peers_ && fastdp_status_ == "ready" && now < fastdp_full_at_) return;
+  fastdp_full_at_ = now + kFullEvery;
+  auto r = fastdp_->reconcile(*netlink_, peers);
+  metrics_
+      .counter("weft_fastdp_reconciles_total", "Reconciles of the fast path's devices.",
+               {{"result", r ? "ok" : "error"}})
+      .inc();
+  if (!r) {
+    const std::string status = "failed: " + r.error().message();
+    if (status != fastdp_status_) log::error("fastdp: {}", r.error().message());
+    fastdp_status_ = status;
+    return;
+  }
+  for (const auto& change : r->changes) log::info("fastdp: {}", change);
+  fastdp_peers_ = std::move(peers);
+  fastdp_status_ = "ready";
+  metrics_.gauge("weft_fastdp_peers", "Peers with a flood entry on the VXLAN device.", {})
+      .set(static_cast<double>(fastdp_peers_.size()));
+}
+
+void Daemon::arm_fastdp_timer() {
+  if (stopping_) return;
+  fastdp_timer_.expires_after(kCheckEvery);
+  fastdp_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    reconcile_fastdp();
+    arm_fastdp_timer();
+  });
+}
+
+api::FastPathReport Daemon::fastdp_report() const {
+  api::FastPathReport r;
+  r.status = fastdp_status_;
+  if (!fastdp_) return r;
+  r.bridge = fastdp_->config().bridge;
+  r.vxlan = fastdp_->config().vxlan;
+  r.mtu = fastdp_->config().mtu;
+  r.port = fastdp_->config().port;
+  for (const auto& p : fastdp_peers_) r.peers.push_back(p.to_string());
+  return r;
+}
+
+}  // namespace weft::weftd

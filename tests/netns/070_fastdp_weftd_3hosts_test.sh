@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# weftd's kernel VXLAN fast path on three hosts: each weftd makes bridge weft and VXLAN
+# weft-vxlan with a flood entry per connected peer and the MTU from the underlay (1500 -
+# 50); pods (attached here by hand with addresses from weftd's IPAM; weft-cni does this in
+# a later step) ping each other across all hosts; a restarted weftd reuses the devices and
+# pods keep talking through the restart; `weft reset` refuses while weftd runs and then
+# removes the devices; --no-fastdp makes none.
+. "$(dirname "$0")/lib.sh"
+require_root_netns
+
+make_hosts 3
+declare -A PID
+start_host() {
+  start_weftd "${HOSTS[$1]}" "h$1" --peer 198.18.0.1 --peer 198.18.0.2 --peer 198.18.0.3 \
+    --ipalloc-init seed=h1,h2,h3 "${@:2}"
+  PID[$1]=$WEFTD_PID
+}
+# until_ok SECONDS CMD...: retry CMD every 0.2 s.
+until_ok() {
+  local n=$(($1 * 5)); shift
+  for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  "$@"
+}
+floods() { bridge -n "${HOSTS[$1]}" fdb show dev weft-vxlan | grep -c '^00:00:00:00:00:00 dst'; }
+two_floods() { [ "$(floods "$1")" = 2 ]; }
+
+for i in 1 2 3; do start_host "$i"; done
+for i in 1 2 3; do check "weftd on h$i answers" wait_weftd "${HOSTS[$i]}" "h$i"; done
+for i in 1 2 3; do
+  check "h$i: a flood entry to each of the two other hosts" until_ok 15 two_floods "$i"
+done
+fdb1=$(bridge -n "${HOSTS[1]}" fdb show dev weft-vxlan)
+check "h1's flood entries name h2 and h3" \
+  bash -c '[[ "$1" == *"dst 198.18.0.2"* && "$1" == *"dst 198.18.0.3"* ]]' _ "$fdb1"
+check "weft-vxlan is a port of weft on UDP 6784" \
+  contains "$(ip -d -n "${HOSTS[1]}" link show weft-vxlan)" "master weft"
+check "the overlay MTU is the underlay's minus 50" \
+  contains "$(ip -n "${HOSTS[1]}" link show weft)" "mtu 1450"
+status=$(weft "${HOSTS[1]}" h1 status)
+check "weft status shows the fast path ready" contains "$status" "Service: fastdp"
+check "with two flood peers" contains "$status" "FloodPeers: 2 (198.18.0.2, 198.18.0.3)"
+check "weftd exports fast-path metrics" \
+  contains "$(in_ns "${HOSTS[1]}" curl -s http://127.0.0.1:6784/metrics)" "weft_fastdp_peers 2"
+
+# Pods: a namespace per host on a veth into weft, its address from weftd's IPAM.
+declare -A ADDR POD
+for i in 1 2 3; do
+  attach_pod "${HOSTS[$i]}" "h$i" "$i"
+  POD[$i]=$POD_NS
+  ADDR[$i]=$POD_IP
+done
+for i in 1 2 3; do
+  for j in 1 2 3; do
+    [ "$i" = "$j" ] && continue
+    check "pod on h$i pings pod on h$j (${ADDR[$j]})" in_ns "${POD[$i]}" ping -c 2 -W 2 "${ADDR[$j]}"
+  done
+done
+
+# Restart weftd on h2 while pod1 pings pod2: the kernel carries the traffic meanwhile.
+index_before=$(ip -n "${HOSTS[2]}" -o link show weft | cut -d: -f1)
+in_ns "${POD[1]}" ping -c 40 -i 0.1 -W 1 "${ADDR[2]}" >"$T_TMP/ping-restart" 2>&1 &
+PING=$!
+T_PIDS+=("$PING")
+sleep 0.5
+stop_pid "${PID[2]}"
+start_host 2
+check "weftd on h2 answers again" wait_weftd "${HOSTS[2]}" h2
+wait "$PING"
+check "no ping lost while weftd on h2 restarted" contains "$(cat "$T_TMP/ping-restart")" " 0% packet loss"
+check "the restarted weftd reused the bridge" \
+  test "$(ip -n "${HOSTS[2]}" -o link show weft | cut -d: -f1)" = "$index_before"
+check "h2: both flood entries back" until_ok 15 two_floods 2
+check "and made no device again (two 'created' lines, both from the first start)" \
+  test "$(grep -c 'fastdp: created' "$T_TMP/h2.log")" = 2
+
+# weft reset: refused while weftd runs, then removes the devices.
+out=$(weft "${HOSTS[3]}" h3 reset 2>&1)
+check "weft reset refuses while weftd runs" contains "$out" "stop it first"
+stop_pid "${PID[3]}"
+out=$(weft "${HOSTS[3]}" h3 reset 2>&1)
+check "weft reset removes the VXLAN device and the bridge" contains "$out" "deleted weft"
+check "h3 has no weft devices left" \
+  bash -c '! ip -n "$1" -o link show | grep -q " weft"' _ "${HOSTS[3]}"
+check "weft reset again has nothing to do" contains "$(weft "${HOSTS[3]}" h3 reset 2>&1)" "nothing"
+start_host 3 --no-fastdp
+check "weftd --no-fastdp on h3 answers" wait_weftd "${HOSTS[3]}" h3
+check "--no-fastdp shows as off" contains "$(weft "${HOSTS[3]}" h3 status)" "off (--no-fastdp)"
+check "and makes no bridge" bash -c '! ip -n "$1" link show weft >/dev/null 2>&1' _ "${HOSTS[3]}"
+finish
