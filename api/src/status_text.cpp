@@ -153,8 +153,9 @@ std::string render_status_connections(const Report& r) {
   std::string out;
   for (const auto& c : r.router.connections) {
     out += std::string(c.outbound ? "-> " : "<- ") + pad_right(c.address, 21) + " " +
-           pad_right(c.state, 11) + " " + (c.encrypted ? "encrypted   " : "unencrypted ") + c.info +
-           "\n";
+           pad_right(c.state, 11) + " " + (c.encrypted ? "encrypted   " : "unencrypted ") + c.info;
+    if (!c.overlay.empty()) out += " " + c.overlay + " mtu=" + std::to_string(c.mtu);
+    out += "\n";
   }
   return out;
 }

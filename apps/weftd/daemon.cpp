@@ -154,6 +154,7 @@ api::Report Daemon::report() const {
   r.version = kVersion;
   r.commit = kGitCommit;
   r.router = router_report();
+  mark_fastdp(r.router);
   r.ipam = ipam_report();
   r.fastdp = fastdp_report();
   r.daemon.pid = ::getpid();

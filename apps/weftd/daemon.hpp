@@ -65,6 +65,8 @@ class Daemon {
   void reconcile_fastdp();
   void arm_fastdp_timer();
   [[nodiscard]] api::FastPathReport fastdp_report() const;
+  /// Marks the connections whose peer has a flood entry as taking the fast path.
+  void mark_fastdp(api::RouterReport& r) const;
 
   Config config_;
   boost::asio::io_context& io_;

@@ -135,4 +135,15 @@ api::FastPathReport Daemon::fastdp_report() const {
   return r;
 }
 
+void Daemon::mark_fastdp(api::RouterReport& r) const {
+  if (!fastdp_) return;
+  for (auto& c : r.connections) {
+    const auto ip = host_of(c.address);
+    if (c.state == "established" && ip && fastdp_peers_.count(*ip) > 0) {
+      c.overlay = "fastdp";
+      c.mtu = fastdp_->config().mtu;
+    }
+  }
+}
+
 }  // namespace weft::weftd

@@ -372,7 +372,7 @@ api::IpamReport Daemon::ipam_report() const {
   std::map<PeerName, api::IpamPeer> peers;
   const auto& tokens = ring.tokens();
   for (auto it = tokens.begin(); it != tokens.end(); ++it) {
-    const u128 end = std::next(it) == tokens.end() ? ring.size() : std::next(it)->first;
+    const u128 end = ring.token_end(it);
     const auto owner = ring.effective_owner(it->first);
     const std::string owner_name = owner ? owner->to_string() : std::string();
     const double size = static_cast<double>(end - it->first);
@@ -410,7 +410,7 @@ void Daemon::update_ipam_metrics() {
   double unreachable = 0;
   const auto& tokens = ring.tokens();
   for (auto it = tokens.begin(); it != tokens.end(); ++it) {
-    const u128 end = std::next(it) == tokens.end() ? ring.size() : std::next(it)->first;
+    const u128 end = ring.token_end(it);
     const auto owner = ring.effective_owner(it->first);
     if (!owner || (*owner != identity_.name && !mesh_->topology().routes().is_reachable(*owner))) {
       unreachable += static_cast<double>(end - it->first);

@@ -138,7 +138,7 @@ api::RouterReport Daemon::router_report() const {
         if (t.address == c.address && !t.last_error.empty()) state = "retrying";
       }
     }
-    r.connections.push_back({c.address, c.outbound, state, c.info, c.encrypted});
+    r.connections.push_back({c.address, c.outbound, state, c.info, c.encrypted, "", 0});
   }
   const auto& topo = mesh_->topology();
   for (const auto& [name, entry] : topo.entries()) {

@@ -105,7 +105,7 @@ void Ipam::report_free_counts() {
   const auto& tokens = ring_.tokens();
   for (auto it = tokens.begin(); it != tokens.end(); ++it) {
     if (ring_.effective_owner(it->first) != config_.self) continue;
-    const u128 end = std::next(it) == tokens.end() ? ring_.size() : std::next(it)->first;
+    const u128 end = ring_.token_end(it);
     const u128 free = allocator_.free_in({it->first, end});
     if (it->second.owner != config_.self || it->second.free != free) {
       reports.emplace_back(it->first, free);
@@ -314,7 +314,7 @@ void Ipam::ask_for_space(Pending& p, TimePoint now) {
   for (auto it = ring_.tokens().begin(); it != ring_.tokens().end(); ++it) {
     const auto owner = ring_.effective_owner(it->first);
     if (!owner || *owner == config_.self || !config_.reachable(*owner)) continue;
-    const u128 end = std::next(it) == ring_.tokens().end() ? ring_.size() : std::next(it)->first;
+    const u128 end = ring_.token_end(it);
     const u128 a = std::max(it->first, sub.start), b = std::min(end, sub.end);
     if (a < b) space[*owner] += b - a;
   }
@@ -347,7 +347,7 @@ std::string Ipam::no_space_reason(const Pending& p) const {
   std::set<PeerName> unreachable, reachable;
   for (u128 off = s0; off < s0 + p.subnet.size();) {
     auto it = std::prev(ring_.tokens().upper_bound(off));
-    const u128 end = std::next(it) == ring_.tokens().end() ? ring_.size() : std::next(it)->first;
+    const u128 end = ring_.token_end(it);
     if (const auto o = ring_.effective_owner(it->first); o && *o != config_.self) {
       (config_.reachable(*o) ? reachable : unreachable).insert(*o);
     }

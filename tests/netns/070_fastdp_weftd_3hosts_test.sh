@@ -39,6 +39,8 @@ check "the overlay MTU is the underlay's minus 50" \
 status=$(weft "${HOSTS[1]}" h1 status)
 check "weft status shows the fast path ready" contains "$status" "Service: fastdp"
 check "with two flood peers" contains "$status" "FloodPeers: 2 (198.18.0.2, 198.18.0.3)"
+check "weft status connections shows the fast path and its MTU per connection" \
+  test "$(weft "${HOSTS[1]}" h1 status connections | grep -c 'established.* fastdp mtu=1450')" = 2
 check "weftd exports fast-path metrics" \
   contains "$(in_ns "${HOSTS[1]}" curl -s http://127.0.0.1:6784/metrics)" "weft_fastdp_peers 2"
 

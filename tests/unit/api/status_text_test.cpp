@@ -44,9 +44,11 @@ TEST_CASE("connections render one aligned line each", "[api][status]") {
   r.router.connections.push_back({"198.18.0.3:6783", true, "failed", "refused, retry: 5s"});
   r.router.connections.push_back({"198.18.0.4:41234", false, "established", "x(h4)"});
   r.router.connections[1].encrypted = true;
+  r.router.connections[1].overlay = "fastdp";
+  r.router.connections[1].mtu = 1450;
   CHECK(render_status_connections(r) ==
         "-> 198.18.0.3:6783       failed      unencrypted refused, retry: 5s\n"
-        "<- 198.18.0.4:41234      established encrypted   x(h4)\n");
+        "<- 198.18.0.4:41234      established encrypted   x(h4) fastdp mtu=1450\n");
 }
 
 TEST_CASE("routes say direct or name the next hop", "[api][status]") {

@@ -35,6 +35,8 @@ struct ConnectionInfo {
   std::string state;  ///< established | pending | connecting | retrying | failed
   std::string info;   ///< reason for failures, peer name(nickname) otherwise
   bool encrypted = false;
+  std::string overlay{};  ///< "fastdp" when pod traffic to this peer takes it, else ""
+  std::uint32_t mtu = 0;  ///< of that overlay
 };
 
 /// A unicast route of the local peer: traffic for `destination` leaves through `via`

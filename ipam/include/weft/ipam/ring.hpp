@@ -78,6 +78,8 @@ class Ring {
   /// The spans `peer` owns (heirs included), adjacent spans joined, in offset order.
   [[nodiscard]] std::vector<Span> spans_of(PeerName peer) const;
   [[nodiscard]] u128 owned_by(PeerName peer) const;
+  /// Where the range of the token at `it` ends: the next token, or the end of the range.
+  [[nodiscard]] u128 token_end(std::map<u128, Token>::const_iterator it) const;
 
   /// `self` gives [span.start, span.end) to `to`. Every address in it must be owned by
   /// `self`; only the owner changes the tokens of its space.
@@ -114,7 +116,6 @@ class Ring {
   Result<bool> merge_parts(const Cidr& range, const std::set<PeerName>& seeds,
                            const std::set<PeerName>& removed, const std::map<u128, Token>& tokens);
   void note_change(u128 offset);
-  [[nodiscard]] u128 token_end(std::map<u128, Token>::const_iterator it) const;
   /// Ensures a token starts at `offset`, owned by whoever owns that address now.
   void split_at(u128 offset);
 
