@@ -6,37 +6,12 @@
 namespace weft::netlink {
 
 namespace {
-constexpr std::size_t kMaxName = 15;  // IFNAMSIZ - 1
-
 MacAddress mac_for(int index) {
   // Locally administered, unique per index: what matters to callers is that it is stable.
   return MacAddress({0x02, 0x00, 0x00, 0x00, static_cast<std::uint8_t>(index >> 8),
                      static_cast<std::uint8_t>(index)});
 }
 }  // namespace
-
-const char* to_string(LinkKind k) {
-  switch (k) {
-    case LinkKind::bridge: return "bridge";
-    case LinkKind::veth: return "veth";
-    case LinkKind::vxlan: return "vxlan";
-    case LinkKind::tun: return "tun";
-    case LinkKind::other: return "other";
-  }
-  return "other";
-}
-
-Result<void> check_link_name(const std::string& name, std::string_view doing) {
-  const bool bad_char = std::any_of(name.begin(), name.end(), [](char c) {
-    return c == '/' || c == ':' || c == ' ' || c == '\t' || c == '\n' || c == '\0';
-  });
-  if (name.empty() || name.size() > kMaxName || bad_char || name == "." || name == "..") {
-    return Error(Errc::invalid_argument,
-                 std::string(doing) + " \"" + name +
-                     "\": not a device name (1-15 bytes, no '/', ':' or whitespace)");
-  }
-  return ok();
-}
 
 Link& FakeNetlink::inject(Link l) {
   l.index = next_index_++;
@@ -266,12 +241,14 @@ Result<void> FakeNetlink::delete_fdb(const FdbEntry& entry) {
 }
 
 Result<std::string> FakeNetlink::sysctl(const std::string& key) {
+  if (auto r = check_sysctl_key(key); !r) return r.error();
   auto it = sysctls_.find(key);
   if (it == sysctls_.end()) return Error(Errc::not_found, "sysctl " + key + ": not set");
   return it->second;
 }
 
 Result<void> FakeNetlink::set_sysctl(const std::string& key, const std::string& value) {
+  if (auto r = check_sysctl_key(key); !r) return r;
   auto& v = sysctls_[key];
   if (v == value) return ok();
   v = value;

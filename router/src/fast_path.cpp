@@ -21,14 +21,34 @@ Result<std::uint32_t> overlay_mtu(std::uint32_t underlay, std::uint32_t requeste
   return requested;
 }
 
+namespace {
+Error foreign_device(const std::string& name, LinkKind is, std::string_view should_be) {
+  return Error(Errc::already_exists,
+               "a device named " + name + " exists and is a " + netlink::to_string(is) + ", not " +
+                   std::string(should_be) +
+                   ": weft will not touch it (remove it, or stop what made it)");
+}
+
+// The MTU and up state every device of the fast path shares.
+Result<void> ensure_mtu_up(netlink::Netlink& nl, const netlink::Link& link, std::uint32_t mtu,
+                           ReconcileReport& report) {
+  if (link.mtu != mtu) {
+    if (auto r = nl.set_mtu(link.name, mtu); !r) return r;
+    report.changes.push_back("set mtu " + std::to_string(mtu) + " on " + link.name);
+  }
+  if (!link.up) {
+    if (auto r = nl.set_up(link.name); !r) return r;
+    report.changes.push_back("set " + link.name + " up");
+  }
+  return ok();
+}
+}  // namespace
+
 Result<int> FastPath::ensure_bridge(netlink::Netlink& nl, ReconcileReport& report) {
   auto br = nl.link(config_.bridge);
   if (!br) return br.error();
   if (*br && (*br)->kind != LinkKind::bridge) {
-    return Error(Errc::already_exists,
-                 "a device named " + config_.bridge + " exists and is a " +
-                     netlink::to_string((*br)->kind) +
-                     ", not a bridge: weft will not touch it (remove it, or stop what made it)");
+    return foreign_device(config_.bridge, (*br)->kind, "a bridge");
   }
   if (!*br) {
     if (auto r = nl.add_bridge(config_.bridge, config_.mtu); !r) return r.error();
@@ -37,14 +57,7 @@ Result<int> FastPath::ensure_bridge(netlink::Netlink& nl, ReconcileReport& repor
     if (!br) return br.error();
     if (!*br) return Error(Errc::internal, "bridge " + config_.bridge + " vanished after creation");
   }
-  if ((*br)->mtu != config_.mtu) {
-    if (auto r = nl.set_mtu(config_.bridge, config_.mtu); !r) return r.error();
-    report.changes.push_back("set mtu " + std::to_string(config_.mtu) + " on " + config_.bridge);
-  }
-  if (!(*br)->up) {
-    if (auto r = nl.set_up(config_.bridge); !r) return r.error();
-    report.changes.push_back("set " + config_.bridge + " up");
-  }
+  if (auto r = ensure_mtu_up(nl, **br, config_.mtu, report); !r) return r.error();
   return (*br)->index;
 }
 
@@ -52,10 +65,7 @@ Result<int> FastPath::ensure_vxlan(netlink::Netlink& nl, int bridge, ReconcileRe
   auto vx = nl.link(config_.vxlan);
   if (!vx) return vx.error();
   if (*vx && (*vx)->kind != LinkKind::vxlan) {
-    return Error(Errc::already_exists,
-                 "a device named " + config_.vxlan + " exists and is a " +
-                     netlink::to_string((*vx)->kind) +
-                     ", not VXLAN: weft will not touch it (remove it, or stop what made it)");
+    return foreign_device(config_.vxlan, (*vx)->kind, "VXLAN");
   }
   const bool right = *vx && (*vx)->vxlan && (*vx)->vxlan->vni == config_.vni &&
                      (*vx)->vxlan->port == config_.port && (*vx)->vxlan->learning;
@@ -74,18 +84,11 @@ Result<int> FastPath::ensure_vxlan(netlink::Netlink& nl, int bridge, ReconcileRe
     if (!vx) return vx.error();
     if (!*vx) return Error(Errc::internal, config_.vxlan + " vanished after creation");
   }
-  if ((*vx)->mtu != config_.mtu) {
-    if (auto r = nl.set_mtu(config_.vxlan, config_.mtu); !r) return r.error();
-    report.changes.push_back("set mtu " + std::to_string(config_.mtu) + " on " + config_.vxlan);
-  }
   if ((*vx)->master != bridge) {
     if (auto r = nl.set_master(config_.vxlan, config_.bridge); !r) return r.error();
     report.changes.push_back("attached " + config_.vxlan + " to " + config_.bridge);
   }
-  if (!(*vx)->up) {
-    if (auto r = nl.set_up(config_.vxlan); !r) return r.error();
-    report.changes.push_back("set " + config_.vxlan + " up");
-  }
+  if (auto r = ensure_mtu_up(nl, **vx, config_.mtu, report); !r) return r.error();
   return (*vx)->index;
 }
 

@@ -13,6 +13,7 @@
 #include <netlink/route/route.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <linux/if.h>
@@ -55,8 +56,9 @@ using RtAddrPtr = Owned<rtnl_addr, rtnl_addr_put>;
 using RoutePtr = Owned<rtnl_route, rtnl_route_put>;
 using NeighPtr = Owned<rtnl_neigh, rtnl_neigh_put>;
 
+// libnl returns its NLE_* codes negated.
 Errc code_of(int err) {
-  switch (-err < 0 ? err : -err) {
+  switch (std::abs(err)) {
     case NLE_EXIST: return Errc::already_exists;
     case NLE_OBJ_NOTFOUND:
     case NLE_NODEV:
@@ -71,7 +73,7 @@ Errc code_of(int err) {
 
 Error nl_error(int err, const std::string& what) {
   std::string msg = what + ": " + nl_geterror(err);
-  if (err == -NLE_PERM || err == NLE_PERM) msg += " (weftd needs CAP_NET_ADMIN: run it as root)";
+  if (std::abs(err) == NLE_PERM) msg += " (weftd needs CAP_NET_ADMIN: run it as root)";
   return Error(code_of(err), msg);
 }
 
@@ -482,9 +484,7 @@ std::string sysctl_path(const std::string& key) {
 }  // namespace
 
 Result<std::string> LibnlNetlink::sysctl(const std::string& key) {
-  if (key.empty() || key.find("..") != std::string::npos || key.find('/') != std::string::npos) {
-    return Error(Errc::invalid_argument, "sysctl " + key + ": not a sysctl key");
-  }
+  if (auto k = check_sysctl_key(key); !k) return k.error();
   std::string value;
   auto r = in_netns([&]() -> Result<void> {
     const int fd = ::open(sysctl_path(key).c_str(), O_RDONLY | O_CLOEXEC);
@@ -503,9 +503,7 @@ Result<std::string> LibnlNetlink::sysctl(const std::string& key) {
 }
 
 Result<void> LibnlNetlink::set_sysctl(const std::string& key, const std::string& value) {
-  if (key.empty() || key.find("..") != std::string::npos || key.find('/') != std::string::npos) {
-    return Error(Errc::invalid_argument, "sysctl " + key + ": not a sysctl key");
-  }
+  if (auto k = check_sysctl_key(key); !k) return k;
   return in_netns([&]() -> Result<void> {
     const int fd = ::open(sysctl_path(key).c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) return errno_error(errno, "set sysctl " + key + "=" + value + where_);

@@ -24,6 +24,9 @@ enum class LinkKind { bridge, veth, vxlan, tun, other };
 /// A device name the kernel takes as given: 1-15 bytes, no '/', ':' or whitespace, not
 /// "." or "..". (libnl would silently cut a longer name to 15.) `doing` starts the message.
 Result<void> check_link_name(const std::string& name, std::string_view doing);
+/// A sysctl key as sysctl(8) writes it ("net.ipv4.ip_forward"): not empty, no '/' or "..",
+/// so it cannot name a file outside /proc/sys.
+Result<void> check_sysctl_key(const std::string& key);
 
 struct VxlanInfo {
   std::uint32_t vni = 0;

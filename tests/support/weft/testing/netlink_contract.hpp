@@ -113,6 +113,11 @@ inline void check_netlink_contract(netlink::Netlink& nl, std::optional<int> peer
     CHECK_FALSE(*nl.link("eth0"));  // it went to the other namespace
   }
 
+  // A sysctl key cannot name a file outside /proc/sys.
+  auto escape = nl.set_sysctl("net/../../etc/hostname", "x");
+  REQUIRE_FALSE(escape);
+  CHECK(escape.error().is(Errc::invalid_argument));
+
   // Deleting the bridge frees its ports; deleting what is gone is not_found.
   REQUIRE(nl.delete_link("vw-test0"));
   CHECK_FALSE(*nl.link("vw-test0p"));  // a veth dies with its peer
