@@ -10,7 +10,7 @@
 
 set(WEFT_FORBIDDEN_IN_PURE
     weft::asio weft_asio Boost::asio SQLite::SQLite3 PkgConfig::NL PkgConfig::NLROUTE
-    PkgConfig::CARES c-ares::cares)
+    PkgConfig::CARES c-ares::cares PkgConfig::NFT)
 
 function(_weft_check_pure name)
   foreach(dep IN LISTS ARGN)

@@ -3,7 +3,9 @@
 # Today: three hosts on a veth underlay, a weftd on each joined into an encrypted mesh,
 # `weft status`, peers, connections and metrics; IPAM seeded by the three hosts' nicknames:
 # addresses allocated on each host, `weft status ipam`, `weft ps`; the kernel VXLAN fast
-# path: a pod per host (attached by hand until weft-cni lands) pinging the others.
+# path and weft-cni: two pods per host attached by the upstream CNI client cnitool (weft +
+# portmap + tuning), pinging across hosts, reaching the host and, masqueraded, the outside;
+# a portmap host port; `weft ps` with pod names.
 set -u
 src=$(cd "$(dirname "$0")/.." && pwd)
 export WEFT_BIN_DIR=${WEFT_BIN_DIR:-$src/build/bin}
@@ -74,20 +76,66 @@ done
 weft "${HOSTS[1]}" host1 status | sed -n '/Service: fastdp/,/^$/p'
 bridge -n "${HOSTS[1]}" fdb show dev weft-vxlan | grep '^00:00:00:00:00:00'
 
-say "a pod per host (a namespace on a veth into weft, its address from weftd), pinging across hosts"
-declare -A POD ADDR
+say "weft-cni: two pods per host attached by cnitool with the conflist weft + portmap + tuning"
+command -v cnitool >/dev/null || { echo "cnitool is missing: run make deps"; exit 1; }
+NET="weftdemo$$"
+trap 'rm -f /var/lib/cni/results/"$NET"-*; cleanup' EXIT
+cni_bin
 for i in 1 2 3; do
-  attach_pod "${HOSTS[$i]}" "host$i" "$i"
-  POD[$i]=$POD_NS
-  ADDR[$i]=$POD_IP
-  echo "pod on host$i: ${ADDR[$i]}"
-done
-for i in 1 2 3; do
-  for j in 1 2 3; do
-    [ "$i" = "$j" ] && continue
-    in_ns "${POD[$i]}" ping -c 1 -W 2 "${ADDR[$j]}" | grep -E 'bytes from|100% packet loss'
+  cni_conflist "host$i" "$NET" '{"type": "portmap", "capabilities": {"portMappings": true}}' \
+    '{"type": "tuning", "mtu": 1400}'
+  for _ in $(seq 100); do
+    weft "${HOSTS[$i]}" "host$i" status | grep -q 'Expose: .*(exposed)' && break
+    sleep 0.1
   done
 done
+cat "$T_TMP/host1/net.d/$NET.conflist"
+declare -A POD ADDR
+for i in 1 2 3; do
+  for p in a b; do
+    ns_add "pod$i$p"
+    POD[$i$p]=$NS
+    out=$(cnitool_on "${HOSTS[$i]}" "host$i" add "$NET" "$NS" \
+      CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=demo;K8S_POD_NAME=web-$i$p" \
+      CAP_ARGS='{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]}')
+    ADDR[$i$p]=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ips"][0]["address"].split("/")[0])')
+    [ "$i$p" = 1a ] && { echo "cnitool add's result for pod 1a:"; echo "$out"; }
+  done
+done
+say "weft ps on host2: container id/interface, address, subnet, interface, MAC, pod"
+weft "${HOSTS[2]}" host2 ps
+say "every pod pings every other pod"
+for a in 1a 1b 2a 2b 3a 3b; do
+  line="pod $a (${ADDR[$a]}) ->"
+  for b in 1a 1b 2a 2b 3a 3b; do
+    [ "$a" = "$b" ] && continue
+    if in_ns "${POD[$a]}" ping -c 1 -W 2 "${ADDR[$b]}" >/dev/null; then line="$line $b:ok"; else line="$line $b:FAIL"; fi
+  done
+  echo "$line"
+done
 
-say "weft-cni, expose/egress, the encrypted sleeve and DNS arrive with the next issues (see README)"
+say "expose and egress: the bridge's address from IPAM; pods reach the host and the outside"
+weft "${HOSTS[1]}" host1 status | sed -n '/Service: fastdp/,/^$/p'
+ns_add outside
+OUT=$NS
+ip link add "wft$$o" netns "$OUT" type veth peer name ext0 netns "${HOSTS[1]}"
+ip -n "$OUT" link set "wft$$o" name eth0
+ip -n "$OUT" addr add 198.19.0.1/24 dev eth0 && ip -n "$OUT" link set eth0 up
+ip -n "${HOSTS[1]}" addr add 198.19.0.2/24 dev ext0 && ip -n "${HOSTS[1]}" link set ext0 up
+echo "an 'outside' namespace 198.19.0.1 beside host1, with no route to the pods:"
+in_ns "${POD[1b]}" ping -c 1 -W 2 198.19.0.1 | grep -E 'bytes from|100% packet loss'
+in_ns "${HOSTS[1]}" nft list table ip weft
+
+say "portmap: host2's port 8080 leads to pod 2a's web server"
+mkdir -p "$T_TMP/www" && echo "hello from pod 2a (${ADDR[2a]})" >"$T_TMP/www/index.html"
+ip netns exec "${POD[2a]}" busybox httpd -f -p 80 -h "$T_TMP/www" &
+T_PIDS+=($!)
+sleep 0.5
+in_ns "${HOSTS[1]}" curl -s -m 2 http://198.18.0.2:8080/
+
+say "DEL of pod 3b: the address goes back to IPAM, the veth goes"
+cnitool_on "${HOSTS[3]}" host3 del "$NET" "${POD[3b]}" && echo "deleted; weft ps on host3 now:"
+weft "${HOSTS[3]}" host3 ps
+
+say "the encrypted sleeve and DNS arrive with the next issues (see README)"
 say "cleaning up: SIGTERM to each weftd, namespaces removed"

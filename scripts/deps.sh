@@ -14,6 +14,12 @@ BUILD_PKGS=(
 # What the tests and the demo run: namespaces, real clients.
 TEST_PKGS=(
   iproute2 iputils-ping procps curl sqlite3 nftables tcpdump python3
+  # CNI: the reference plugins chained after weft (portmap needs iptables), and what
+  # scripts/build-cnitool.sh builds the upstream client cnitool from.
+  containernetworking-plugins iptables golang-go golang-github-appc-cni-dev dpkg-dev
+  socat busybox-static iperf3
+  # A real runtime driving weft-cni: podman with its CNI backend (runc: see 090_podman).
+  podman runc
 )
 
 missing=()
@@ -24,18 +30,22 @@ for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "deps: all ${#BUILD_PKGS[@]}+${#TEST_PKGS[@]} packages present"
-  exit 0
-fi
-
 if [ "$(id -u)" -ne 0 ]; then
   SUDO=sudo
 else
   SUDO=
+fi
+# The upstream CNI client the netns tests drive weft-cni with (no Debian package has it).
+cnitool() { $SUDO bash "$(dirname "$0")/build-cnitool.sh"; }
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#BUILD_PKGS[@]}+${#TEST_PKGS[@]} packages present"
+  cnitool
+  exit 0
 fi
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "deps: done"
+cnitool

@@ -24,18 +24,24 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IpamReport, status, range, defau
                                                 bootstrap, allocations, pending, seeds, entries,
                                                 peers)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FastPathReport, status, bridge, vxlan, mtu, port,
-                                                peers)
+                                                peers, address, expose, egress)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DaemonReport, pid, uptime_seconds, data_dir,
                                                 run_dir, api_socket, api_tcp, api_tcp_writable)
 
 void to_json(nlohmann::json& j, const AllocationInfo& a) {
   j = nlohmann::json{{"id", a.id}, {"address", a.address}, {"subnet", a.subnet}};
+  if (!a.interface.empty()) j["interface"] = a.interface;
+  if (!a.mac.empty()) j["mac"] = a.mac;
+  if (!a.pod.empty()) j["pod"] = a.pod;
 }
 
 void from_json(const nlohmann::json& j, AllocationInfo& a) {
   a.id = j.value("id", "");
   a.address = j.value("address", "");
   a.subnet = j.value("subnet", "");
+  a.interface = j.value("interface", "");
+  a.mac = j.value("mac", "");
+  a.pod = j.value("pod", "");
 }
 
 void to_json(nlohmann::json& j, const Report& r) {

@@ -147,4 +147,20 @@ void ApiRoutes::dispatch_async(HttpRequest request, Reply reply) const {
                             "no such API endpoint: " + std::string(path) + " (see docs/api.md)"));
 }
 
+std::string url_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char ch : s) {
+    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+        ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+      out += static_cast<char>(ch);
+    } else {
+      out += '%';
+      out += kHex[ch >> 4];
+      out += kHex[ch & 0xf];
+    }
+  }
+  return out;
+}
+
 }  // namespace weft::api

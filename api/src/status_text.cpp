@@ -116,6 +116,12 @@ std::string render_status(const Report& r) {
       rows.emplace_back("VXLAN", r.fastdp.vxlan + " (UDP " + std::to_string(r.fastdp.port) + ")");
       rows.emplace_back("FloodPeers", peers);
     }
+    if (!r.fastdp.expose.empty()) {
+      rows.emplace_back("Expose", r.fastdp.address.empty()
+                                      ? r.fastdp.expose
+                                      : r.fastdp.address + " (" + r.fastdp.expose + ")");
+    }
+    if (!r.fastdp.egress.empty()) rows.emplace_back("Egress", r.fastdp.egress);
     out += render_block(rows);
     out += "\n";
   }
@@ -206,7 +212,14 @@ std::string render_status_ipam(const Report& r) {
 std::string render_ps(const std::vector<AllocationInfo>& allocations) {
   std::string out;
   for (const auto& a : allocations) {
-    out += pad_right(a.id, 40) + " " + pad_right(a.address, 20) + " " + a.subnet + "\n";
+    // The address stays the second column (scripts cut it); pod details follow when known.
+    std::string line = pad_right(a.id, 40) + " " + pad_right(a.address, 20) + " " + a.subnet;
+    if (!a.interface.empty() || !a.mac.empty() || !a.pod.empty()) {
+      line = pad_right(line, 82) + " " + pad_right(a.interface.empty() ? "-" : a.interface, 6) +
+             " " + pad_right(a.mac.empty() ? "-" : a.mac, 17) + " " + a.pod;
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
   }
   return out;
 }

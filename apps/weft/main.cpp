@@ -7,7 +7,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include <cctype>
 #include <cstdio>
 #include <iostream>
 
@@ -52,20 +51,6 @@ std::string quote(const std::string& s) {
   return out + "\"";
 }
 
-std::string url_encode(const std::string& s) {
-  std::string out;
-  for (unsigned char ch : s) {
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
-      out += static_cast<char>(ch);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", ch);
-      out += buf;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -90,7 +75,15 @@ int main(int argc, char** argv) {
 
   auto* reset_cmd = app.add_subcommand(
       "reset", "remove the bridge and VXLAN device weft made on this host (stop weftd first)");
-  auto* ps = app.add_subcommand("ps", "list the addresses held on this host: id, address, subnet");
+  auto* ps = app.add_subcommand(
+      "ps",
+      "list the addresses held on this host: id, address, subnet, and for pods the "
+      "interface, MAC and pod");
+  auto* expose = app.add_subcommand(
+      "expose",
+      "give the bridge an address from IPAM: host and pods reach each other, pods "
+      "reach the outside (the default)");
+  auto* hide = app.add_subcommand("hide", "take the bridge's address away (undoes expose)");
   std::string rm_peer;
   auto* rmpeer = app.add_subcommand(
       "rmpeer", "a peer is gone for good: its address space passes to live peers");
@@ -127,6 +120,8 @@ int main(int argc, char** argv) {
   if (*report) return show(client, "/report", run_dir);
   if (*reset_cmd) return weft::cli::reset_host(client, run_dir);
   if (*ps) return show(client, "/ps", run_dir);
+  if (*expose) return show(client, "/expose", run_dir, "POST");
+  if (*hide) return show(client, "/hide", run_dir, "POST");
   if (*rmpeer) {
     return show(client, "/ipam/rmpeer", run_dir, "POST", "{\"peer\": " + quote(rm_peer) + "}");
   }
@@ -143,7 +138,7 @@ int main(int argc, char** argv) {
     return show(client, "/ipam/free", run_dir, "POST", "{\"id\": " + quote(ipam_id) + "}");
   }
   if (*reset) return show(client, "/ipam/reset", run_dir, "POST");
-  if (*lookup) return show(client, "/ipam/lookup?id=" + url_encode(ipam_id), run_dir);
+  if (*lookup) return show(client, "/ipam/lookup?id=" + weft::api::url_encode(ipam_id), run_dir);
   if (*version) {
     std::cout << "weft " << weft::kVersion << " (" << weft::kGitCommit << ")\n";
     return 0;

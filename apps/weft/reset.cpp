@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// `weft reset`: removes the bridge and VXLAN device weftd made in this network namespace.
+// `weft reset`: removes the bridge and VXLAN device weftd made in this network namespace,
+// and its nftables tables (egress masquerade).
 // weftd leaves them when it stops, so pods keep talking through a restart; this is how an
 // operator takes weft off a host. It refuses while weftd runs (weftd would make them again).
 #include "reset.hpp"
 
 #include "weft/netlink/libnl_netlink.hpp"
+#include "weft/router/egress.hpp"
 #include "weft/router/fast_path.hpp"
+#include "weft/router/nftables.hpp"
 
 #include <iostream>
 
@@ -28,7 +31,15 @@ int reset_host(const api::ApiClient& client, const std::string& run_dir) {
     std::cerr << "weft: reset: " << r.error().message() << "\n";
     return 1;
   }
-  if (r->changes.empty()) std::cout << "nothing of weft's to remove\n";
+  // The tables are weft's alone; deleting one that is not there is not an error.
+  for (const char* range : {"10.0.0.0/8", "fd00::/8"}) {
+    const auto c = Cidr::parse(range);
+    if (auto n = router::run_nft(router::egress_teardown(*c)); !n) {
+      std::cerr << "weft: reset: " << n.error().message() << "\n";
+      return 1;
+    }
+  }
+  if (r->changes.empty()) std::cout << "nothing of weft's devices to remove\n";
   for (const auto& c : r->changes) std::cout << c << "\n";
   return 0;
 }

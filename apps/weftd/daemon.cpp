@@ -57,6 +57,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const Config& config, asio::io_con
       new Daemon(config, io, std::move(*lock), std::move(*db), std::move(*identity)));
   if (auto m = d->start_mesh(); !m) return m.error();
   if (auto i = d->start_ipam(); !i) return i.error();
+  if (auto e = d->load_expose(); !e) return e.error();
+  if (auto a = d->load_attachments(); !a) return a.error();
   d->start_fastdp();
   if (auto l = d->listen(); !l) return l.error();
   log::info("weftd {} started: peer {}({}), data dir {}, api {}", kVersion,
@@ -86,6 +88,8 @@ Daemon::Daemon(const Config& config, asio::io_context& io, store::DataDirLock lo
   add_routes();
   add_mesh_routes();
   add_ipam_routes();
+  add_expose_routes();
+  add_cni_routes();
 }
 
 void Daemon::add_routes() {

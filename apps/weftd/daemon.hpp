@@ -22,8 +22,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -65,6 +67,19 @@ class Daemon {
   void reconcile_fastdp();
   void arm_fastdp_timer();
   [[nodiscard]] api::FastPathReport fastdp_report() const;
+  // Expose and egress (expose.cpp): the bridge's address from IPAM, masquerade.
+  Result<void> load_expose();
+  void ensure_exposed(bool full);
+  void apply_egress();
+  Result<void> set_exposed(bool exposed);
+  void add_expose_routes();
+  // The endpoints weft-cni calls (cni.cpp) and the attachment records.
+  Result<void> load_attachments();
+  void add_cni_routes();
+  /// Empty when an ADD can be served; else why not, for the plugin to pass on.
+  [[nodiscard]] std::string cni_not_ready() const;
+  /// Adds interface, MAC and pod from the attachment record, when there is one.
+  void decorate(api::AllocationInfo& a) const;
   /// Marks the connections whose peer has a flood entry as taking the fast path.
   void mark_fastdp(api::RouterReport& r) const;
 
@@ -94,6 +109,13 @@ class Daemon {
   std::string fastdp_status_;         // "ready", "off", or what failed
   std::chrono::steady_clock::time_point fastdp_full_at_{};
   boost::asio::steady_timer fastdp_timer_;
+  bool expose_wanted_ = true;  // false after `weft hide` (persisted)
+  bool expose_pending_ = false;
+  bool bridge_ok_ = false;  // the address was on the bridge at the last check
+  std::optional<ipam::Allocation> bridge_address_;
+  std::string expose_status_;
+  std::string egress_status_;
+  std::map<std::string, nlohmann::json> attachments_;  // by allocation id, as stored
   bool stopping_ = false;
 };
 

@@ -93,7 +93,10 @@ void Daemon::reconcile_fastdp() {
     if (auto ip = host_of(c.address)) peers.insert(*ip);
   }
   const auto now = std::chrono::steady_clock::now();
-  if (peers == fastdp_peers_ && fastdp_status_ == "ready" && now < fastdp_full_at_) return;
+  if (peers == fastdp_peers_ && fastdp_status_ == "ready" && now < fastdp_full_at_) {
+    ensure_exposed(false);
+    return;
+  }
   fastdp_full_at_ = now + kFullEvery;
   auto r = fastdp_->reconcile(*netlink_, peers);
   metrics_
@@ -111,6 +114,7 @@ void Daemon::reconcile_fastdp() {
   fastdp_status_ = "ready";
   metrics_.gauge("weft_fastdp_peers", "Peers with a flood entry on the VXLAN device.", {})
       .set(static_cast<double>(fastdp_peers_.size()));
+  ensure_exposed(true);
 }
 
 void Daemon::arm_fastdp_timer() {
@@ -132,6 +136,12 @@ api::FastPathReport Daemon::fastdp_report() const {
   r.mtu = fastdp_->config().mtu;
   r.port = fastdp_->config().port;
   for (const auto& p : fastdp_peers_) r.peers.push_back(p.to_string());
+  if (bridge_address_ && bridge_ok_) {
+    r.address = bridge_address_->address.to_string() + "/" +
+                std::to_string(bridge_address_->subnet.prefix_length());
+  }
+  r.expose = expose_status_;
+  r.egress = egress_status_;
   return r;
 }
 

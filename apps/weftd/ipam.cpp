@@ -48,8 +48,12 @@ Result<json> body_object(const HttpRequest& req) {
 }
 
 api::AllocationInfo info(const ipam::Allocation& a) {
-  return {a.key, a.address.to_string() + "/" + std::to_string(a.subnet.prefix_length()),
-          a.subnet.to_string()};
+  return {a.key,
+          a.address.to_string() + "/" + std::to_string(a.subnet.prefix_length()),
+          a.subnet.to_string(),
+          "",
+          "",
+          ""};
 }
 
 HttpResponse allocations_json(const std::vector<ipam::Allocation>& list, const char* field) {
@@ -286,7 +290,10 @@ void Daemon::add_ipam_routes() {
   });
   routes_.add("GET", "/ps", [this](const HttpRequest&) {
     std::vector<api::AllocationInfo> all;
-    for (const auto& [off, a] : ipam_->allocator().allocations()) all.push_back(info(a));
+    for (const auto& [off, a] : ipam_->allocator().allocations()) {
+      all.push_back(info(a));
+      decorate(all.back());
+    }
     return HttpResponse::text(api::render_ps(all));
   });
   routes_.add("POST", "/ipam/reset", [this](const HttpRequest&) {

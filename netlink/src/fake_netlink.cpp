@@ -65,8 +65,25 @@ Result<void> FakeNetlink::add_veth(const VethSpec& spec) {
     return Error(Errc::already_exists,
                  "create veth " + spec.name + ": peer name " + spec.peer_name + " is in use");
   }
+  FakeNetlink* other = nullptr;
+  if (spec.peer_netns_fd) {
+    if (auto ns = namespaces_.find(*spec.peer_netns_fd); ns != namespaces_.end()) {
+      other = ns->second;
+      if (other->find(spec.peer_name, "")) {
+        return Error(Errc::already_exists, "create veth " + spec.name + ": peer name " +
+                                               spec.peer_name + " is in use in its namespace");
+      }
+    }
+  }
   auto l = create(spec.name, LinkKind::veth, spec.mtu);
   if (!l) return l.error();
+  if (other != nullptr) {
+    auto p = other->create(spec.peer_name, LinkKind::veth, spec.mtu);
+    if (!p) return p.error();
+    if (spec.peer_mac) (*p)->mac = *spec.peer_mac;
+    remote_peer_[(*l)->index] = {other, (*p)->index};
+    other->remote_peer_[(*p)->index] = {this, (*l)->index};
+  }
   // The other end lives here only when no namespace was given.
   if (!spec.peer_netns_fd) {
     auto p = create(spec.peer_name, LinkKind::veth, spec.mtu);
@@ -101,6 +118,14 @@ Result<void> FakeNetlink::delete_link(const std::string& name) {
     if (auto o = links_.find(other); o != links_.end()) {
       if (auto r = delete_link(o->second.name); !r) return r;
       --changes_;  // one change, as the kernel sees it
+    }
+  }
+  if (auto remote = remote_peer_.find(index); remote != remote_peer_.end()) {
+    auto [ns, other] = remote->second;
+    remote_peer_.erase(remote);
+    ns->remote_peer_.erase(other);
+    if (auto o = ns->links_.find(other); o != ns->links_.end()) {
+      if (auto r = ns->delete_link(o->second.name); !r) return r;
     }
   }
   std::erase_if(addresses_, [&](const Address& a) { return a.link == index; });
@@ -165,6 +190,12 @@ Result<void> FakeNetlink::add_address(const std::string& link, const IpAddress& 
                                       int prefix_length) {
   auto l = find(link, "add address to");
   if (!l) return l.error();
+  if (prefix_length < 0 || prefix_length > address_bits(address.family())) {
+    // As the kernel: RTM_NEWADDR with a prefix longer than the address is EINVAL.
+    return Error(Errc::invalid_argument, "add address " + address.to_string() + "/" +
+                                             std::to_string(prefix_length) + " to " + link +
+                                             ": invalid prefix length");
+  }
   const Address a{(*l)->index, address, prefix_length};
   if (std::find(addresses_.begin(), addresses_.end(), a) != addresses_.end()) {
     return Error(Errc::already_exists, "add address " + address.to_string() + "/" +

@@ -15,12 +15,6 @@ start_host() {
     --ipalloc-init seed=h1,h2,h3 "${@:2}"
   PID[$1]=$WEFTD_PID
 }
-# until_ok SECONDS CMD...: retry CMD every 0.2 s.
-until_ok() {
-  local n=$(($1 * 5)); shift
-  for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
-  "$@"
-}
 floods() { bridge -n "${HOSTS[$1]}" fdb show dev weft-vxlan | grep -c '^00:00:00:00:00:00 dst'; }
 two_floods() { [ "$(floods "$1")" = 2 ]; }
 

@@ -136,6 +136,41 @@ attach_pod() {
   ip -n "$POD_NS" link set eth0 up
 }
 
+# cni_bin: a CNI_PATH directory in $T_TMP with weft (-> weft-cni) and the reference plugins
+# portmap and tuning; sets CNI_BIN. cnitool is the upstream client (make deps builds it).
+cni_bin() {
+  CNI_BIN="$T_TMP/cni-bin"
+  mkdir -p "$CNI_BIN"
+  ln -sf "$(cd "$WEFT_BIN_DIR" && pwd)/weft-cni" "$CNI_BIN/weft"  # absolute: cnitool runs it from anywhere
+  ln -sf /usr/lib/cni/portmap "$CNI_BIN/portmap"
+  ln -sf /usr/lib/cni/tuning "$CNI_BIN/tuning"
+}
+
+# cni_conflist HOST NAME [PLUGIN_JSON...]: $T_TMP/HOST/net.d/NAME.conflist, cniVersion 1.0.0,
+# weft (talking to HOST's weftd) followed by the given plugins.
+cni_conflist() {
+  local host=$1 name=$2 plugins p; shift 2
+  plugins="{\"type\": \"weft\", \"daemonSocket\": \"$T_TMP/$host/run/weftd.sock\"}"
+  for p in "$@"; do plugins="$plugins, $p"; done
+  mkdir -p "$T_TMP/$host/net.d"
+  echo "{\"cniVersion\": \"1.0.0\", \"name\": \"$name\", \"plugins\": [$plugins]}" \
+    >"$T_TMP/$host/net.d/$name.conflist"
+}
+
+# cnitool_on HOST_NS HOST CMD NET POD_NS [ENV...]: cnitool in HOST's namespace for a pod.
+cnitool_on() {
+  local ns=$1 host=$2 cmd=$3 net=$4 pod=$5; shift 5
+  in_ns "$ns" env NETCONFPATH="$T_TMP/$host/net.d" CNI_PATH="$CNI_BIN" "$@" \
+    cnitool "$cmd" "$net" "/run/netns/$pod"
+}
+
+# until_ok SECONDS CMD...: retry CMD every 0.2 s; the last try's output is shown.
+until_ok() {
+  local n=$(($1 * 5)); shift
+  for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  "$@"
+}
+
 # check DESCRIPTION CMD...: CMD must succeed.
 check() {
   local what=$1; shift

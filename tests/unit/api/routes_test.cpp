@@ -63,6 +63,16 @@ TEST_CASE("error bodies are valid JSON even with quotes in the message", "[api][
   CHECK(r.body == "{\"error\": \"bad \\\"id\\\" \"}\n");
 }
 
+TEST_CASE("url_encode escapes all but unreserved bytes; url_decode undoes it", "[api][routes]") {
+  CHECK(weft::api::url_encode("cnitool-ab12/eth0 x&y=z~.") == "cnitool-ab12%2Feth0%20x%26y%3Dz~.");
+  const std::string all = [] {
+    std::string s;
+    for (int c = 0; c < 256; ++c) s += static_cast<char>(c);
+    return s;
+  }();
+  CHECK(url_decode(weft::api::url_encode(all)) == all);
+}
+
 TEST_CASE("url_decode keeps invalid escapes", "[api][routes]") {
   CHECK(url_decode("%41%zz%4") == "A%zz%4");
   CHECK(url_decode("%") == "%");

@@ -105,6 +105,10 @@ struct AllocationInfo {
   std::string id;
   std::string address;  ///< with the subnet's prefix length, "10.32.0.5/12"
   std::string subnet;
+  // For pods attached by weft-cni (empty otherwise): what `weft ps` shows beside the address.
+  std::string interface;  ///< the pod's interface, "eth0"
+  std::string mac;
+  std::string pod;  ///< "namespace/name" from K8S_POD_NAMESPACE / K8S_POD_NAME
 };
 
 struct DaemonReport {
@@ -125,6 +129,13 @@ struct FastPathReport {
   std::uint32_t mtu = 0;
   std::uint16_t port = 0;
   std::vector<std::string> peers;  ///< underlay addresses with a flood entry
+  /// The bridge's own address from IPAM ("10.32.0.1/12"), which pods route through; empty
+  /// while hidden or not yet allocated.
+  std::string address;
+  /// "exposed", "hidden (weft hide)", "waiting for IPAM", or what failed and what to do.
+  std::string expose;
+  /// Egress masquerade: "on" or what failed.
+  std::string egress;
 };
 
 struct Report {

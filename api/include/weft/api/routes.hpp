@@ -68,5 +68,7 @@ class ApiRoutes {
 
 /// Decodes %XX and '+' in a query component; invalid escapes are kept as they are.
 std::string url_decode(std::string_view s);
+/// Encodes a query component: everything but letters, digits and "-_.~" as %XX.
+std::string url_encode(std::string_view s);
 
 }  // namespace weft::api

@@ -40,13 +40,18 @@ class FakeNetlink final : public Netlink {
   [[nodiscard]] int changes() const { return changes_; }
   /// A link that appears without weft asking (left over, or made by an admin).
   Link& inject(Link l);
+  /// Lets a veth's other end go to `ns` when a VethSpec names `fd` as its namespace (the
+  /// fake's stand-in for another network namespace); the pair then dies together.
+  void add_namespace(int fd, FakeNetlink& ns) { namespaces_[fd] = &ns; }
 
  private:
   Result<Link*> find(const std::string& name, std::string_view doing);
   Result<Link*> create(const std::string& name, LinkKind kind, std::uint32_t mtu);
 
   std::map<int, Link> links_;
-  std::map<int, int> veth_peer_;  // both directions, for pairs with both ends here
+  std::map<int, int> veth_peer_;            // both directions, for pairs with both ends here
+  std::map<int, FakeNetlink*> namespaces_;  // by fd, see add_namespace
+  std::map<int, std::pair<FakeNetlink*, int>> remote_peer_;  // veth ends in another fake
   std::vector<Address> addresses_;
   std::vector<Route> routes_;
   std::vector<FdbEntry> fdb_;

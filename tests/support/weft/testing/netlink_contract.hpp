@@ -83,6 +83,7 @@ inline void check_netlink_contract(netlink::Netlink& nl, std::optional<int> peer
   auto dup_addr = nl.add_address("weft", ip("10.32.0.1"), 12);
   REQUIRE_FALSE(dup_addr);
   CHECK(dup_addr.error().is(Errc::already_exists));
+  CHECK_FALSE(nl.add_address("weft", ip("10.32.0.2"), 40));  // longer than the address
   auto addrs = nl.addresses("weft");
   REQUIRE(addrs);
   REQUIRE(std::count(addrs->begin(), addrs->end(), Address{(*br)->index, ip("10.32.0.1"), 12}) ==
