@@ -11,5 +11,10 @@ bash bench/ipam_alloc_bench.sh "$build"
 "$build/bin/gossip_scale" ${GOSSIP_SCALE_N:-100 1000 2000}
 # 50 weftd in network namespaces (needs root; says SKIP otherwise).
 bash bench/weftd_mesh_bench.sh "$build"
+# Pods on two hosts: weft's fast path vs a hand-built VXLAN vs the veth underlay (root).
+bash bench/fastdp_iperf_bench.sh "$build"
+STREAMS=4 bash bench/fastdp_iperf_bench.sh "$build"
+# CNI ADD/DEL latency over 200 pods: weft-cni vs bridge + host-local (root).
+bash bench/cni_latency_bench.sh "$build"
 # The 100-peer IPAM simulation over 10,000 seeds (~2 h on 2 cores); IPAM_SIM_SEEDS overrides.
 bash bench/ipam_sim_seeds.sh "$build" "${IPAM_SIM_SEEDS:-10000}"

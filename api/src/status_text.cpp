@@ -115,6 +115,9 @@ std::string render_status(const Report& r) {
       rows.emplace_back("Bridge", r.fastdp.bridge + " (MTU " + std::to_string(r.fastdp.mtu) + ")");
       rows.emplace_back("VXLAN", r.fastdp.vxlan + " (UDP " + std::to_string(r.fastdp.port) + ")");
       rows.emplace_back("FloodPeers", peers);
+      rows.emplace_back("Heartbeats", std::to_string(r.fastdp.heartbeats_ok) + " of " +
+                                          std::to_string(r.fastdp.peers.size()) +
+                                          " peers heard over VXLAN");
     }
     if (!r.fastdp.expose.empty()) {
       rows.emplace_back("Expose", r.fastdp.address.empty()
@@ -161,6 +164,7 @@ std::string render_status_connections(const Report& r) {
     out += std::string(c.outbound ? "-> " : "<- ") + pad_right(c.address, 21) + " " +
            pad_right(c.state, 11) + " " + (c.encrypted ? "encrypted   " : "unencrypted ") + c.info;
     if (!c.overlay.empty()) out += " " + c.overlay + " mtu=" + std::to_string(c.mtu);
+    if (!c.overlay_problem.empty()) out += " failing: " + c.overlay_problem;
     out += "\n";
   }
   return out;

@@ -8,6 +8,7 @@
 #include "weft/netlink/libnl_netlink.hpp"
 #include "weft/router/egress.hpp"
 #include "weft/router/fast_path.hpp"
+#include "weft/router/heartbeat.hpp"
 #include "weft/router/nftables.hpp"
 
 #include <iostream>
@@ -32,6 +33,10 @@ int reset_host(const api::ApiClient& client, const std::string& run_dir) {
     return 1;
   }
   // The tables are weft's alone; deleting one that is not there is not an error.
+  if (auto n = router::run_nft(router::heartbeat_filter_teardown()); !n) {
+    std::cerr << "weft: reset: " << n.error().message() << "\n";
+    return 1;
+  }
   for (const char* range : {"10.0.0.0/8", "fd00::/8"}) {
     const auto c = Cidr::parse(range);
     if (auto n = router::run_nft(router::egress_teardown(*c)); !n) {

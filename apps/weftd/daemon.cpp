@@ -147,6 +147,10 @@ Result<void> Daemon::listen() {
 void Daemon::stop() {
   stop_ipam();
   fastdp_timer_.cancel();  // the devices stay: pods keep talking while weftd restarts
+  if (hb_desc_) {
+    boost::system::error_code hb_ec;
+    hb_desc_->close(hb_ec);  // ends the wait for heartbeats, so io.run() can return
+  }
   if (runner_) runner_->stop();
   server_.stop();
   boost::system::error_code ec;

@@ -13,6 +13,8 @@
 #include "weft/ipam/ipam.hpp"
 #include "weft/netlink/netlink.hpp"
 #include "weft/router/fast_path.hpp"
+#include "weft/router/heartbeat.hpp"
+#include "weft/router/packet_socket.hpp"
 #include "weft/store/data_dir_lock.hpp"
 #include "weft/store/sqlite_store.hpp"
 
@@ -20,6 +22,7 @@
 #include "identity.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
@@ -80,6 +83,11 @@ class Daemon {
   [[nodiscard]] std::string cni_not_ready() const;
   /// Adds interface, MAC and pod from the attachment record, when there is one.
   void decorate(api::AllocationInfo& a) const;
+  // Fast-path heartbeats (heartbeat.cpp).
+  std::vector<IpAddress> underlay_addresses();
+  void ensure_heartbeats(bool full);
+  void read_heartbeats();
+  void tick_heartbeats();
   /// Marks the connections whose peer has a flood entry as taking the fast path.
   void mark_fastdp(api::RouterReport& r) const;
 
@@ -109,7 +117,12 @@ class Daemon {
   std::string fastdp_status_;         // "ready", "off", or what failed
   std::chrono::steady_clock::time_point fastdp_full_at_{};
   boost::asio::steady_timer fastdp_timer_;
-  bool expose_wanted_ = true;  // false after `weft hide` (persisted)
+  router::HeartbeatMonitor heartbeats_;
+  std::optional<router::PacketSocket> hb_socket_;
+  std::unique_ptr<boost::asio::posix::stream_descriptor> hb_desc_;
+  std::vector<IpAddress> hb_addresses_;  // this host's underlay addresses, as sent
+  MacAddress hb_mac_;                    // weft-vxlan's MAC: the frames' source
+  bool expose_wanted_ = true;            // false after `weft hide` (persisted)
   bool expose_pending_ = false;
   bool bridge_ok_ = false;  // the address was on the bridge at the last check
   std::optional<ipam::Allocation> bridge_address_;

@@ -95,6 +95,7 @@ void Daemon::reconcile_fastdp() {
   const auto now = std::chrono::steady_clock::now();
   if (peers == fastdp_peers_ && fastdp_status_ == "ready" && now < fastdp_full_at_) {
     ensure_exposed(false);
+    tick_heartbeats();
     return;
   }
   fastdp_full_at_ = now + kFullEvery;
@@ -115,6 +116,8 @@ void Daemon::reconcile_fastdp() {
   metrics_.gauge("weft_fastdp_peers", "Peers with a flood entry on the VXLAN device.", {})
       .set(static_cast<double>(fastdp_peers_.size()));
   ensure_exposed(true);
+  ensure_heartbeats(true);
+  tick_heartbeats();
 }
 
 void Daemon::arm_fastdp_timer() {
@@ -140,6 +143,8 @@ api::FastPathReport Daemon::fastdp_report() const {
     r.address = bridge_address_->address.to_string() + "/" +
                 std::to_string(bridge_address_->subnet.prefix_length());
   }
+  const auto t = gossip::steady_now();
+  for (const auto& p : fastdp_peers_) r.heartbeats_ok += heartbeats_.state(p, t).ok ? 1 : 0;
   r.expose = expose_status_;
   r.egress = egress_status_;
   return r;
@@ -152,6 +157,8 @@ void Daemon::mark_fastdp(api::RouterReport& r) const {
     if (c.state == "established" && ip && fastdp_peers_.count(*ip) > 0) {
       c.overlay = "fastdp";
       c.mtu = fastdp_->config().mtu;
+      if (auto s = heartbeats_.state(*ip, gossip::steady_now()); !s.ok)
+        c.overlay_problem = s.reason;
     }
   }
 }

@@ -52,6 +52,33 @@ for i in 1 2 3; do
   done
 done
 
+# Heartbeats: each weftd hears the others over VXLAN; pods never see the frames.
+hb_ok() { weft "${HOSTS[$1]}" "h$1" status | grep -q "Heartbeats: $2 of 2 peers"; }
+for i in 1 2 3; do check "h$i hears both peers' VXLAN heartbeats" until_ok 10 hb_ok "$i" 2; done
+in_ns "${POD[1]}" timeout 3 tcpdump -n -i eth0 -c 1 ether proto 0x88b5 >"$T_TMP/pod-hb" 2>&1
+check "a pod sees no heartbeat frame in 3 s" bash -c '! grep -q "ethertype Unknown\|0x88b5" "$1"' _ "$T_TMP/pod-hb"
+# Drop VXLAN (UDP 6784) between h1 and h3 in the switch: both mark the other failing.
+in_ns "$SWITCH" nft -f - <<'NFT'
+table bridge block {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    ip saddr 198.18.0.1 ip daddr 198.18.0.3 udp dport 6784 drop
+    ip saddr 198.18.0.3 ip daddr 198.18.0.1 udp dport 6784 drop
+  }
+}
+NFT
+check "h1 notices VXLAN from h3 no longer arrives" until_ok 10 hb_ok 1 1
+conns=$(weft "${HOSTS[1]}" h1 status connections)
+check "weft status connections says why, for h3 only" \
+  test "$(echo "$conns" | grep -c 'fastdp mtu=1450 failing: no VXLAN heartbeat from 198.18.0.3')" = 1
+check "metrics show h3 down and h2 up from h1 (set once a second)" until_ok 3 bash -c '
+  m=$(ip netns exec "$1" curl -s http://127.0.0.1:6784/metrics)
+  [[ "$m" == *"weft_fastdp_peer_up{peer=\"198.18.0.3\"} 0"* && "$m" == *"weft_fastdp_peer_up{peer=\"198.18.0.2\"} 1"* ]]' _ "${HOSTS[1]}"
+check "h3 notices too" until_ok 10 hb_ok 3 1
+in_ns "$SWITCH" nft delete table bridge block
+check "h1 hears h3 again once VXLAN gets through" until_ok 10 hb_ok 1 2
+check "and h3 hears h1" until_ok 10 hb_ok 3 2
+
 # Restart weftd on h2 while pod1 pings pod2: the kernel carries the traffic meanwhile.
 index_before=$(ip -n "${HOSTS[2]}" -o link show weft | cut -d: -f1)
 in_ns "${POD[1]}" ping -c 40 -i 0.1 -W 1 "${ADDR[2]}" >"$T_TMP/ping-restart" 2>&1 &

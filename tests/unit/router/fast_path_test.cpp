@@ -5,18 +5,17 @@
 #include "weft/router/fast_path.hpp"
 
 #include "weft/netlink/fake_netlink.hpp"
+#include "weft/testing/addresses.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace weft;
+using weft::testing::ip;
 using namespace weft::router;
 using netlink::FakeNetlink;
 using netlink::LinkKind;
 
 namespace {
-IpAddress ip(const char* s) {
-  return *IpAddress::parse(s);
-}
 std::vector<IpAddress> floods(FakeNetlink& nl) {
   std::vector<IpAddress> out;
   for (const auto& e : *nl.fdb("weft-vxlan")) {

@@ -37,6 +37,9 @@ struct ConnectionInfo {
   bool encrypted = false;
   std::string overlay{};  ///< "fastdp" when pod traffic to this peer takes it, else ""
   std::uint32_t mtu = 0;  ///< of that overlay
+  /// Why that overlay is not carrying traffic to this peer ("no VXLAN heartbeat from X for
+  /// 5 s: ..."); empty while it works.
+  std::string overlay_problem{};
 };
 
 /// A unicast route of the local peer: traffic for `destination` leaves through `via`
@@ -136,6 +139,8 @@ struct FastPathReport {
   std::string expose;
   /// Egress masquerade: "on" or what failed.
   std::string egress;
+  /// Flood peers whose VXLAN heartbeats arrive (the rest are failing).
+  std::uint32_t heartbeats_ok = 0;
 };
 
 struct Report {

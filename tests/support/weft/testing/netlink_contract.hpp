@@ -5,6 +5,7 @@
 #pragma once
 
 #include "weft/netlink/netlink.hpp"
+#include "weft/testing/addresses.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -12,10 +13,6 @@
 #include <optional>
 
 namespace weft::testing {
-
-inline IpAddress ip(const char* s) {
-  return *IpAddress::parse(s);
-}
 
 /// `nl` acts in an empty namespace (lo only). `peer_netns_fd`: another namespace for the
 /// far end of a veth (nullopt: skip that case).
