@@ -164,7 +164,9 @@ std::string render_status_connections(const Report& r) {
     out += std::string(c.outbound ? "-> " : "<- ") + pad_right(c.address, 21) + " " +
            pad_right(c.state, 11) + " " + (c.encrypted ? "encrypted   " : "unencrypted ") + c.info;
     if (!c.overlay.empty()) out += " " + c.overlay + " mtu=" + std::to_string(c.mtu);
-    if (!c.overlay_problem.empty()) out += " failing: " + c.overlay_problem;
+    if (!c.overlay_problem.empty()) {
+      out += (c.overlay.empty() ? " no overlay: " : " failing: ") + c.overlay_problem;
+    }
     out += "\n";
   }
   return out;

@@ -151,10 +151,15 @@ api::FastPathReport Daemon::fastdp_report() const {
 }
 
 void Daemon::mark_fastdp(api::RouterReport& r) const {
-  if (!fastdp_) return;
   for (auto& c : r.connections) {
+    if (c.state != "established") continue;
+    if (!fastdp_ || fastdp_status_ != "ready") {
+      // Why pod traffic to this peer has no overlay: --no-fastdp, or what failed.
+      c.overlay_problem = "fastdp " + fastdp_status_;
+      continue;
+    }
     const auto ip = host_of(c.address);
-    if (c.state == "established" && ip && fastdp_peers_.count(*ip) > 0) {
+    if (ip && fastdp_peers_.count(*ip) > 0) {
       c.overlay = "fastdp";
       c.mtu = fastdp_->config().mtu;
       if (auto s = heartbeats_.state(*ip, gossip::steady_now()); !s.ok)

@@ -109,4 +109,6 @@ start_host 3 --no-fastdp
 check "weftd --no-fastdp on h3 answers" wait_weftd "${HOSTS[3]}" h3
 check "--no-fastdp shows as off" contains "$(weft "${HOSTS[3]}" h3 status)" "off (--no-fastdp)"
 check "and makes no bridge" bash -c '! ip -n "$1" link show weft >/dev/null 2>&1' _ "${HOSTS[3]}"
+check "weft status connections says why pods have no overlay to its peers" \
+  until_ok 10 bash -c "ip netns exec '${HOSTS[3]}' '$WEFT_BIN_DIR/weft' --run-dir '$T_TMP/h3/run' status connections | grep -q 'established.*no overlay: fastdp off (--no-fastdp)'"
 finish

@@ -14,7 +14,7 @@ for c in socat busybox iperf3; do command -v "$c" >/dev/null || skip "$c is not 
 [ -x "$WEFT_BIN_DIR/weft-cni" ] || { echo "FAIL: $WEFT_BIN_DIR/weft-cni not built"; exit 1; }
 
 NET="wefttest$$"     # weft + portmap + tuning
-NETCHK="weftchk$$"   # weft + tuning, for CHECK
+NETCHK="weftchk$$"   # weft (hairpin) + tuning + bandwidth, for CHECK
 # cnitool keeps results in /var/lib/cni/results; ours carry the network names above.
 trap 'rm -f /var/lib/cni/results/"$NET"-* /var/lib/cni/results/"$NETCHK"-*; cleanup' EXIT
 
@@ -27,7 +27,8 @@ for i in 1 2 3; do
   PID[$i]=$WEFTD_PID
   tuning='{"type": "tuning", "sysctl": {"net.core.somaxconn": "1234"}}'
   cni_conflist "h$i" "$NET" '{"type": "portmap", "capabilities": {"portMappings": true}}' "$tuning"
-  cni_conflist "h$i" "$NETCHK" "$tuning"
+  WEFT_EXTRA=', "hairpin": true' cni_conflist "h$i" "$NETCHK" "$tuning" \
+    '{"type": "bandwidth", "egressRate": 100000000, "egressBurst": 1000000}'
 done
 for i in 1 2 3; do check "weftd on h$i answers" wait_weftd "${HOSTS[$i]}" "h$i"; done
 
@@ -134,7 +135,16 @@ check "a host port from portmap (h2:8080) reaches pod 2a" \
 ps3=$(weft "${HOSTS[3]}" h3 ps)
 check "weft ps shows the pod's interface, MAC and name" contains "$ps3" "eth0   $mac3a default/web-3a"
 
-check "cnitool CHECK (weft + tuning) passes" cni 3 "$NETCHK" check "${POD[3b]}"
+# Pod 3b's host veth is the one in hairpin mode ($NETCHK asks for it, $NET does not).
+veth3b=$(for v in $(ip -n "${HOSTS[3]}" -o link show master weft | grep -o 'vw[0-9a-f]*'); do
+  [ "$(ip netns exec "${HOSTS[3]}" cat "/sys/class/net/$v/brport/hairpin_mode")" = 1 ] && echo "$v"
+done)
+check "\"hairpin\": true put pod 3b's host veth in hairpin mode (only that one)" \
+  test "$(echo "$veth3b" | grep -c vw)" = 1
+# Pod egress is shaped on the host veth's ingress, redirected to an ifb device with a tbf.
+check "bandwidth (chained after weft) found weft's host veth in prevResult and shaped it" \
+  bash -c '[[ "$(tc -n "$1" qdisc show dev "$2")" == *"qdisc ingress"* && "$(tc -n "$1" qdisc show)" == *"qdisc tbf"* ]]' _ "${HOSTS[3]}" "$veth3b"
+check "cnitool CHECK (weft + tuning + bandwidth) passes" cni 3 "$NETCHK" check "${POD[3b]}"
 ip -n "${POD[3b]}" route del default
 check "CHECK fails once the pod lost its default route" fails cni 3 "$NETCHK" check "${POD[3b]}"
 
@@ -191,6 +201,20 @@ check "with weftd killed, ADD fails with code 11" \
 out=$(plugin 3 STATUS "$(conf11 3)")
 check "with weftd killed, STATUS fails with code 50" \
   bash -c 'echo "$1" | python3 -c "import json,sys; r=json.load(sys.stdin); assert r[\"code\"]==50, r"' _ "$out"
+# A weftd whose IP allocation cannot get ready: alone in a namespace (a veth pair as its
+# underlay, so the bridge is fine), asked for a consensus of 5.
+ns_add lone
+LONE=$NS
+ip -n "$LONE" link add u0 type veth peer name u1
+ip -n "$LONE" link set u0 up
+ip -n "$LONE" link set u1 up
+start_weftd "$LONE" lone --ipalloc-init consensus=5
+check "a lone weftd awaiting consensus answers" wait_weftd "$LONE" lone
+out=$(echo "$(conf 1.1.0 "weftgc$$" X)" | sed "s|/hX/run|/lone/run|" |
+  in_ns "$LONE" env CNI_COMMAND=STATUS "$WEFT_BIN_DIR/weft-cni")
+check "while IPAM is not ready, STATUS fails with code 50 saying why" \
+  bash -c 'echo "$1" | python3 -c "import json,sys; r=json.load(sys.stdin); assert r[\"code\"]==50 and \"IP allocation is not ready (awaiting consensus\" in r[\"msg\"], r"' _ "$out"
+stop_pid "$WEFTD_PID"
 check "the pods on h3 keep talking to h1 with weftd down (the kernel carries it)" \
   pings "${POD[3a]}" "${IP[1a]}"
 

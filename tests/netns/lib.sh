@@ -137,20 +137,21 @@ attach_pod() {
 }
 
 # cni_bin: a CNI_PATH directory in $T_TMP with weft (-> weft-cni) and the reference plugins
-# portmap and tuning; sets CNI_BIN. cnitool is the upstream client (make deps builds it).
+# portmap, tuning and bandwidth; sets CNI_BIN. cnitool is the upstream client (make deps builds it).
 cni_bin() {
   CNI_BIN="$T_TMP/cni-bin"
   mkdir -p "$CNI_BIN"
   ln -sf "$(cd "$WEFT_BIN_DIR" && pwd)/weft-cni" "$CNI_BIN/weft"  # absolute: cnitool runs it from anywhere
   ln -sf /usr/lib/cni/portmap "$CNI_BIN/portmap"
   ln -sf /usr/lib/cni/tuning "$CNI_BIN/tuning"
+  ln -sf /usr/lib/cni/bandwidth "$CNI_BIN/bandwidth"
 }
 
 # cni_conflist HOST NAME [PLUGIN_JSON...]: $T_TMP/HOST/net.d/NAME.conflist, cniVersion 1.0.0,
-# weft (talking to HOST's weftd) followed by the given plugins.
+# weft (talking to HOST's weftd; $WEFT_EXTRA adds fields to it) followed by the plugins.
 cni_conflist() {
   local host=$1 name=$2 plugins p; shift 2
-  plugins="{\"type\": \"weft\", \"daemonSocket\": \"$T_TMP/$host/run/weftd.sock\"}"
+  plugins="{\"type\": \"weft\", \"daemonSocket\": \"$T_TMP/$host/run/weftd.sock\"${WEFT_EXTRA:-}}"
   for p in "$@"; do plugins="$plugins, $p"; done
   mkdir -p "$T_TMP/$host/net.d"
   echo "{\"cniVersion\": \"1.0.0\", \"name\": \"$name\", \"plugins\": [$plugins]}" \

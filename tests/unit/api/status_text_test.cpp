@@ -49,6 +49,12 @@ TEST_CASE("connections render one aligned line each", "[api][status]") {
   CHECK(render_status_connections(r) ==
         "-> 198.18.0.3:6783       failed      unencrypted refused, retry: 5s\n"
         "<- 198.18.0.4:41234      established encrypted   x(h4) fastdp mtu=1450\n");
+  r.router.connections[1].overlay_problem = "no VXLAN heartbeat from 198.18.0.4 for 5 s";
+  CHECK(render_status_connections(r).ends_with(
+      "fastdp mtu=1450 failing: no VXLAN heartbeat from 198.18.0.4 for 5 s\n"));
+  r.router.connections[1].overlay = "";
+  r.router.connections[1].overlay_problem = "fastdp off (--no-fastdp)";
+  CHECK(render_status_connections(r).ends_with("x(h4) no overlay: fastdp off (--no-fastdp)\n"));
 }
 
 TEST_CASE("routes say direct or name the next hop", "[api][status]") {
