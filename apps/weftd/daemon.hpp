@@ -73,6 +73,8 @@ class Daemon {
   // Expose and egress (expose.cpp): the bridge's address from IPAM, masquerade.
   Result<void> load_expose();
   void ensure_exposed(bool full);
+  /// Claims the bridge's address from before `weft hide` back, when nobody took it.
+  void reclaim_bridge_address();
   void apply_egress();
   Result<void> set_exposed(bool exposed);
   void add_expose_routes();

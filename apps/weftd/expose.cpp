@@ -17,6 +17,9 @@ namespace {
 constexpr const char* kExposeId = "weft:expose";
 constexpr const char* kRouterNs = "router";
 constexpr const char* kHiddenKey = "hidden";
+// The address the bridge had before `weft hide`: `weft expose` claims it back first, so pods
+// attached before keep a working default route.
+constexpr const char* kLastAddressKey = "last_bridge_address";
 }  // namespace
 
 Result<void> Daemon::load_expose() {
@@ -36,6 +39,7 @@ void Daemon::ensure_exposed(bool full) {
     expose_status_ = "waiting for IPAM (see `weft status`)";
     return;
   }
+  if (ipam_->allocator().lookup(kExposeId).empty() && !expose_pending_) reclaim_bridge_address();
   const auto held = ipam_->allocator().lookup(kExposeId);
   if (held.empty()) {
     if (expose_pending_) return;
@@ -100,6 +104,21 @@ void Daemon::apply_egress() {
                    router::egress_table(range) + ")";
 }
 
+void Daemon::reclaim_bridge_address() {
+  auto last = store_->get(kRouterNs, kLastAddressKey);
+  if (!last || !*last) return;
+  auto addr = IpAddress::parse(**last);
+  if (!addr || !default_subnet_.contains(*addr)) return;
+  // Refused when another id holds it or another peer owns it now: then a new one it is.
+  if (auto c = ipam_->claim(kExposeId, *addr, default_subnet_); !c) {
+    log::info("expose: the bridge's previous address {} is taken ({}); allocating another",
+              addr->to_string(), c.error().message());
+    (void)store_->erase(kRouterNs, kLastAddressKey);
+    return;
+  }
+  if (auto f = ipam_->flush(); !f) log::error("expose: {}", f.error().message());
+}
+
 Result<void> Daemon::set_exposed(bool exposed) {
   if (auto r = store_->put(kRouterNs, kHiddenKey, exposed ? "0" : "1"); !r) return r.error();
   expose_wanted_ = exposed;
@@ -109,6 +128,12 @@ Result<void> Daemon::set_exposed(bool exposed) {
   }
   // Hide: the address off the bridge, back to IPAM, and no more masquerade.
   bridge_ok_ = false;
+  if (bridge_address_) {
+    if (auto r = store_->put(kRouterNs, kLastAddressKey, bridge_address_->address.to_string());
+        !r) {
+      return r.error();
+    }
+  }
   if (bridge_address_ && netlink_) {
     (void)netlink_->delete_address(fastdp_->config().bridge, bridge_address_->address,
                                    bridge_address_->subnet.prefix_length());

@@ -122,6 +122,15 @@ ip -n "${HOSTS[1]}" addr add 198.19.0.2/24 dev ext0
 ip -n "${HOSTS[1]}" link set ext0 up
 check "pod 1b reaches a namespace outside the overlay (masqueraded)" \
   pings "${POD[1b]}" 198.19.0.1 2
+bridge_addr() { ip -n "${HOSTS[1]}" -4 -o addr show dev weft | awk '{print $4}'; }
+before=$(bridge_addr)
+weft "${HOSTS[1]}" h1 hide >/dev/null
+check "weft hide takes the bridge's address away" test -z "$(bridge_addr)"
+check "and pods lose the outside" fails pings "${POD[1b]}" 198.19.0.1
+weft "${HOSTS[1]}" h1 expose >/dev/null
+check "weft expose gives the same address back ($before), so pods' routes still work" \
+  until_ok 5 test "$(bridge_addr)" = "$before"
+check "pod 1b reaches the outside again" until_ok 5 pings "${POD[1b]}" 198.19.0.1
 check "h1's nftables masquerades the range fully-random" \
   contains "$(in_ns "${HOSTS[1]}" nft list table ip weft)" "masquerade fully-random"
 
