@@ -40,7 +40,10 @@ ran=$(cat "$logs/$first"-*.log | grep -c '^ipam sim: 100 peers, seed' || true)
 echo "ipam_sim_seeds: $ran of $seeds seeds in ${secs}s ($(awk -v n="$ran" -v s="$secs" 'BEGIN { printf "%.2f", n / (s ? s : 1) }') seeds/s, $shards shards)"
 if ((failed)); then
   grep -h -B2 -A12 'FAILED' "$logs/$first"-*.log | head -60
-  grep -ho 'replay with WEFT_SIM_SEED=[0-9]*' "$logs/$first"-*.log | sort -u | head -5 || true
+  # The seed of the failure, from the failure's own block (every seed's start line also
+  # names its replay command, so a plain grep would name a passing seed).
+  grep -h -A4 'FAILED:' "$logs/$first"-*.log | grep -o 'replay with WEFT_SIM_SEED=[0-9]*' |
+    sort -u | head -5 || true
   echo "ipam_sim_seeds: FAILED (the replay line above names the seed)"
   exit 1
 fi
