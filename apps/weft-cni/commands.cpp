@@ -24,8 +24,8 @@ namespace {
 constexpr auto kAddTimeout = std::chrono::seconds(40);
 constexpr auto kTimeout = std::chrono::seconds(10);
 
-Failure daemon_down(const cni::NetConf& conf, const Error& e, Code code) {
-  return {code,
+Failure daemon_down(const cni::NetConf& conf, const Error& e) {
+  return {Code::try_again_later,
           "weftd is not running at " + conf.daemon_socket +
               ": start weftd on this host (or set \"daemonSocket\" in the network config to "
               "where it listens)",
@@ -34,12 +34,11 @@ Failure daemon_down(const cni::NetConf& conf, const Error& e, Code code) {
 
 // One request to weftd; a non-2xx answer becomes a Failure carrying weftd's own reason.
 Outcome<json> call(const cni::NetConf& conf, const std::string& method, const std::string& target,
-                   const std::string& body, std::chrono::seconds timeout,
-                   Code down = Code::try_again_later) {
+                   const std::string& body, std::chrono::seconds timeout) {
   const api::ApiClient client(conf.daemon_socket,
                               std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
   auto res = client.request(method, target, body);
-  if (!res) return daemon_down(conf, res.error(), down);
+  if (!res) return daemon_down(conf, res.error());
   auto j = json::parse(res->body, nullptr, false);
   if (res->status / 100 == 2) {
     if (j.is_discarded()) {
@@ -268,10 +267,10 @@ Outcome<std::string> gc(const cni::NetConf& conf) {
 }
 
 Outcome<std::string> status(const cni::NetConf& conf) {
-  auto answer = call(conf, "GET", "/cni/status", "", kTimeout, Code::not_available);
+  auto answer = call(conf, "GET", "/cni/status", "", kTimeout);
   if (!answer) {
     auto f = answer.error();
-    f.code = Code::not_available;
+    f.code = Code::not_available;  // STATUS says "not available" whatever the cause
     return f;
   }
   return std::string();

@@ -17,6 +17,8 @@ namespace {
 constexpr const char* kExposeId = "weft:expose";
 constexpr const char* kRouterNs = "router";
 constexpr const char* kHiddenKey = "hidden";
+constexpr const char* kHiddenStatus =
+    "hidden (weft hide; `weft expose` gives the bridge its address back)";
 // The address the bridge had before `weft hide`: `weft expose` claims it back first, so pods
 // attached before keep a working default route.
 constexpr const char* kLastAddressKey = "last_bridge_address";
@@ -32,7 +34,7 @@ Result<void> Daemon::load_expose() {
 void Daemon::ensure_exposed(bool full) {
   if (!fastdp_ || fastdp_status_ != "ready") return;
   if (!expose_wanted_) {
-    expose_status_ = "hidden (weft hide; `weft expose` gives the bridge its address back)";
+    expose_status_ = kHiddenStatus;
     return;
   }
   if (ipam_->ring().empty() || !ipam_problem_.empty()) {
@@ -145,7 +147,7 @@ Result<void> Daemon::set_exposed(bool exposed) {
     return r.error();
   }
   egress_status_.clear();
-  expose_status_ = "hidden (weft hide; `weft expose` gives the bridge its address back)";
+  expose_status_ = kHiddenStatus;
   return ok();
 }
 

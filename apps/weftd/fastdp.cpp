@@ -36,9 +36,7 @@ Result<std::uint32_t> underlay_mtu(netlink::Netlink& nl) {
   if (!links) return links.error();
   std::uint32_t mtu = 0;
   for (const auto& l : *links) {
-    if (!l.up || l.name == "lo" || l.name.starts_with("weft") || l.name.starts_with("vw")) {
-      continue;
-    }
+    if (!router::is_underlay(l)) continue;
     if (mtu == 0 || l.mtu < mtu) mtu = l.mtu;
   }
   if (mtu == 0) {

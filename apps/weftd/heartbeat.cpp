@@ -26,9 +26,7 @@ std::vector<IpAddress> Daemon::underlay_addresses() {
   auto links = netlink_->links();
   if (!links) return out;
   for (const auto& l : *links) {
-    if (!l.up || l.name == "lo" || l.name.starts_with("weft") || l.name.starts_with("vw")) {
-      continue;
-    }
+    if (!router::is_underlay(l)) continue;
     if (auto addrs = netlink_->addresses(l.name)) {
       for (const auto& a : *addrs) {
         if (!a.address.is_v4() || (a.address.bytes()[0] != 127)) out.push_back(a.address);

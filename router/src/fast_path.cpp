@@ -5,6 +5,10 @@ namespace weft::router {
 
 using netlink::LinkKind;
 
+bool is_underlay(const netlink::Link& l) {
+  return l.up && l.name != "lo" && !l.name.starts_with("weft") && !l.name.starts_with("vw");
+}
+
 Result<std::uint32_t> overlay_mtu(std::uint32_t underlay, std::uint32_t requested) {
   if (underlay <= kVxlanOverheadV4 + 576) {
     return Error(Errc::invalid_argument,

@@ -125,3 +125,17 @@ TEST_CASE("overlay MTU: underlay minus VXLAN's 50, or --mtu within it", "[router
   CHECK(too_big.error().message().find("576..1450") != std::string::npos);
   CHECK_FALSE(overlay_mtu(600, 0));
 }
+
+TEST_CASE("the underlay is every up link but lo, weft's devices and pods' veths", "[router]") {
+  netlink::Link l;
+  l.up = true;
+  l.name = "eth0";
+  CHECK(is_underlay(l));
+  for (const char* name : {"lo", "weft", "weft-vxlan", "vw0123456789abc"}) {
+    l.name = name;
+    CHECK_FALSE(is_underlay(l));
+  }
+  l.name = "eth0";
+  l.up = false;
+  CHECK_FALSE(is_underlay(l));
+}

@@ -36,6 +36,11 @@ struct FastPathConfig {
 /// an error when the result cannot carry an IPv4 packet or exceeds what the underlay fits.
 Result<std::uint32_t> overlay_mtu(std::uint32_t underlay, std::uint32_t requested);
 
+/// A link that carries this host's traffic out (the underlay): up, and not lo, not one of
+/// weft's own devices ("weft*"), not a pod's host veth ("vw*"). VXLAN packets must fit the
+/// narrowest of them, and peers know this host by one of their addresses.
+[[nodiscard]] bool is_underlay(const netlink::Link& link);
+
 /// What a reconcile did, one line per change, for the log ("created bridge weft", ...).
 struct ReconcileReport {
   std::vector<std::string> changes;
