@@ -119,6 +119,14 @@ std::string render_status(const Report& r) {
                                           std::to_string(r.fastdp.peers.size()) +
                                           " peers heard over VXLAN");
     }
+    if (!r.fastdp.sleeve.empty()) {
+      std::string sleeve = r.fastdp.sleeve;
+      if (!r.fastdp.sleeve_cipher.empty()) {
+        sleeve += " (" + r.fastdp.sleeve_cipher + "), " + std::to_string(r.fastdp.sleeve_peers) +
+                  " peers";
+      }
+      rows.emplace_back("Sleeve", sleeve);
+    }
     if (!r.fastdp.expose.empty()) {
       rows.emplace_back("Expose", r.fastdp.address.empty()
                                       ? r.fastdp.expose
@@ -164,6 +172,7 @@ std::string render_status_connections(const Report& r) {
     out += std::string(c.outbound ? "-> " : "<- ") + pad_right(c.address, 21) + " " +
            pad_right(c.state, 11) + " " + (c.encrypted ? "encrypted   " : "unencrypted ") + c.info;
     if (!c.overlay.empty()) out += " " + c.overlay + " mtu=" + std::to_string(c.mtu);
+    if (!c.overlay_reason.empty()) out += " (" + c.overlay_reason + ")";
     if (!c.overlay_problem.empty()) {
       out += (c.overlay.empty() ? " no overlay: " : " failing: ") + c.overlay_problem;
     }

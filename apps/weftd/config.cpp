@@ -74,9 +74,17 @@ ParsedArgs parse_args(int argc, char** argv) {
                "SQLite synchronous=NORMAL: allocations survive kill -9 but not power loss")
       ->envname("WEFT_DB_SYNC_NORMAL");
   bool no_fastdp = false;
-  app.add_flag("--no-fastdp", no_fastdp, "no kernel VXLAN fast path (no bridge or VXLAN device)")
+  app.add_flag("--no-fastdp", no_fastdp,
+               "no kernel VXLAN fast path: pods' traffic to every peer takes the sleeve")
       ->envname("WEFT_NO_FASTDP");
-  app.add_option("--mtu", c.mtu, "overlay MTU (default: the underlay's minus 50 for VXLAN)")
+  std::vector<std::string> trusted;
+  app.add_option("--trusted-subnets", trusted,
+                 "peers in these CIDRs take the fast path unencrypted even with a password")
+      ->envname("WEFT_TRUSTED_SUBNETS")
+      ->delimiter(',');
+  app.add_option("--mtu", c.mtu,
+                 "overlay MTU (default: the underlay's minus 50 for VXLAN, minus 97 when the "
+                 "sleeve carries pods: with a password or --no-fastdp)")
       ->envname("WEFT_MTU")
       ->check(CLI::Range(576, 65485));
   try {
@@ -92,6 +100,15 @@ ParsedArgs parse_args(int argc, char** argv) {
   c.log_level = *parsed;
   c.discovery = !no_discovery;
   c.fastdp = !no_fastdp;
+  for (const auto& t : trusted) {
+    auto cidr = Cidr::parse(t);
+    if (!cidr) {
+      std::cerr << "weftd: --trusted-subnets: " << cidr.error().message()
+                << " (give CIDRs such as 198.18.0.0/15, separated by commas)\n";
+      return {std::nullopt, 2};
+    }
+    c.trusted_subnets.push_back(*cidr);
+  }
   if (!password_file.empty()) {
     std::ifstream in(password_file);
     std::getline(in, c.password);

@@ -2,6 +2,7 @@
 // weftd's configuration: command-line flags with WEFT_* environment equivalents.
 #pragma once
 
+#include "weft/base/cidr.hpp"
 #include "weft/base/log.hpp"
 
 #include <cstdint>
@@ -39,8 +40,10 @@ struct Config {
   bool sync_normal = false;
 
   // Data plane.
-  bool fastdp = true;     ///< --no-fastdp turns the kernel VXLAN fast path off
-  std::uint32_t mtu = 0;  ///< --mtu; 0 = the underlay's minus VXLAN's 50 bytes
+  bool fastdp = true;     ///< --no-fastdp: every peer takes the sleeve
+  std::uint32_t mtu = 0;  ///< --mtu; 0 = derived from the underlay (see --help)
+  /// Peers whose address is in one of these take the fast path even with a password.
+  std::vector<Cidr> trusted_subnets;
 };
 
 /// The outcome of parsing argv: a config to run with, or an exit code (help, version, error)

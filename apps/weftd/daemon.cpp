@@ -146,7 +146,8 @@ Result<void> Daemon::listen() {
 
 void Daemon::stop() {
   stop_ipam();
-  fastdp_timer_.cancel();  // the devices stay: pods keep talking while weftd restarts
+  fastdp_timer_.cancel();        // the devices stay: pods keep talking while weftd restarts
+  if (sleeve_) sleeve_->stop();  // weft-tap goes with weftd; sleeve peers wait for it
   if (hb_desc_) {
     boost::system::error_code hb_ec;
     hb_desc_->close(hb_ec);  // ends the wait for heartbeats, so io.run() can return

@@ -20,6 +20,7 @@
 
 #include "config.hpp"
 #include "identity.hpp"
+#include "sleeve.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -90,8 +91,19 @@ class Daemon {
   void ensure_heartbeats(bool full);
   void read_heartbeats();
   void tick_heartbeats();
-  /// Marks the connections whose peer has a flood entry as taking the fast path.
+  /// Marks each established connection with its overlay (fast path or sleeve) and why.
   void mark_fastdp(api::RouterReport& r) const;
+  // The overlay per peer (overlay.cpp): which peers the fast path floods to, which the
+  // sleeve reaches (directly or relayed), and why; the sleeve's links and paths.
+  struct OverlayPlan {
+    std::set<IpAddress> fastdp;                     // underlay addresses
+    std::map<std::string, std::string> sleeve_why;  // by connection address
+    std::vector<Sleeve::Link> links;
+    std::set<PeerName> sleeve_peers;
+    std::map<PeerName, PeerName> next_hops;
+  };
+  void plan_overlays();
+  void ensure_sleeve();
 
   Config config_;
   boost::asio::io_context& io_;
@@ -131,6 +143,10 @@ class Daemon {
   std::string expose_status_;
   std::string egress_status_;
   std::map<std::string, nlohmann::json> attachments_;  // by allocation id, as stored
+  OverlayPlan plan_;
+  std::unique_ptr<Sleeve> sleeve_;
+  std::string sleeve_status_ = "not started";
+  std::uint32_t underlay_mtu_ = 0;
   bool stopping_ = false;
 };
 

@@ -9,25 +9,13 @@
 #include "weft/netlink/libnl_netlink.hpp"
 
 #include "daemon.hpp"
+#include "host_of.hpp"
 
 namespace weft::weftd {
 
 namespace {
 constexpr auto kCheckEvery = std::chrono::seconds(1);
 constexpr auto kFullEvery = std::chrono::seconds(30);
-
-// "198.18.0.2:6783", "[fd00::2]:6783" -> the address.
-std::optional<IpAddress> host_of(const std::string& address) {
-  std::string host = address;
-  if (!host.empty() && host.front() == '[') {
-    host = host.substr(1, host.find(']') == std::string::npos ? 0 : host.find(']') - 1);
-  } else if (const auto colon = host.rfind(':'); colon != std::string::npos) {
-    host.resize(colon);
-  }
-  auto ip = IpAddress::parse(host);
-  if (!ip) return std::nullopt;
-  return *ip;
-}
 
 // The smallest MTU among the up links that carry traffic out (not lo, not weft's own
 // devices, not pods' veths): VXLAN packets must fit the narrowest way out.
@@ -48,10 +36,6 @@ Result<std::uint32_t> underlay_mtu(netlink::Netlink& nl) {
 }  // namespace
 
 void Daemon::start_fastdp() {
-  if (!config_.fastdp) {
-    fastdp_status_ = "off (--no-fastdp)";
-    return;
-  }
   auto nl = netlink::LibnlNetlink::open();
   if (!nl) {
     fastdp_status_ = "failed: " + nl.error().message();
@@ -59,6 +43,9 @@ void Daemon::start_fastdp() {
     return;
   }
   netlink_ = std::move(*nl);
+  // Pods' MTU must fit the overlay that carries them: VXLAN's 50 bytes, or the sleeve's 97
+  // when it may carry pods (a password, or --no-fastdp).
+  const bool sleeve_carries = !config_.fastdp || !config_.password.empty();
   std::uint32_t mtu = config_.mtu;
   if (auto under = underlay_mtu(*netlink_); !under) {
     if (mtu == 0) {
@@ -67,6 +54,7 @@ void Daemon::start_fastdp() {
       return;
     }
   } else {
+    underlay_mtu_ = *under;
     auto overlay = router::overlay_mtu(*under, config_.mtu);
     if (!overlay) {
       fastdp_status_ = "failed: " + overlay.error().message();
@@ -74,9 +62,11 @@ void Daemon::start_fastdp() {
       return;
     }
     mtu = *overlay;
+    if (sleeve_carries && config_.mtu == 0) mtu = router::sleeve_overlay_mtu(*under);
   }
   router::FastPathConfig fc;
   fc.mtu = mtu;
+  fc.vxlan_enabled = config_.fastdp;
   fastdp_ = std::make_unique<router::FastPath>(fc);
   fastdp_status_ = "starting";
   reconcile_fastdp();
@@ -85,13 +75,11 @@ void Daemon::start_fastdp() {
 
 void Daemon::reconcile_fastdp() {
   if (!fastdp_ || !netlink_) return;
-  std::set<IpAddress> peers;
-  for (const auto& c : mesh_->connections(gossip::steady_now())) {
-    if (c.state != "established") continue;
-    if (auto ip = host_of(c.address)) peers.insert(*ip);
-  }
+  plan_overlays();
+  std::set<IpAddress> peers = plan_.fastdp;
   const auto now = std::chrono::steady_clock::now();
   if (peers == fastdp_peers_ && fastdp_status_ == "ready" && now < fastdp_full_at_) {
+    ensure_sleeve();
     ensure_exposed(false);
     tick_heartbeats();
     return;
@@ -113,6 +101,7 @@ void Daemon::reconcile_fastdp() {
   fastdp_status_ = "ready";
   metrics_.gauge("weft_fastdp_peers", "Peers with a flood entry on the VXLAN device.", {})
       .set(static_cast<double>(fastdp_peers_.size()));
+  ensure_sleeve();
   ensure_exposed(true);
   ensure_heartbeats(true);
   tick_heartbeats();
@@ -131,6 +120,8 @@ void Daemon::arm_fastdp_timer() {
 api::FastPathReport Daemon::fastdp_report() const {
   api::FastPathReport r;
   r.status = fastdp_status_;
+  // The bridge is up, but no peer takes the VXLAN device.
+  if (!config_.fastdp && r.status == "ready") r.status = "off (--no-fastdp)";
   if (!fastdp_) return r;
   r.bridge = fastdp_->config().bridge;
   r.vxlan = fastdp_->config().vxlan;
@@ -145,14 +136,29 @@ api::FastPathReport Daemon::fastdp_report() const {
   for (const auto& p : fastdp_peers_) r.heartbeats_ok += heartbeats_.state(p, t).ok ? 1 : 0;
   r.expose = expose_status_;
   r.egress = egress_status_;
+  r.sleeve = sleeve_status_;
+  if (sleeve_ && sleeve_->running()) {
+    r.sleeve_cipher = std::string(router::to_string(sleeve_->cipher()));
+    r.sleeve_peers = static_cast<std::uint32_t>(plan_.sleeve_peers.size());
+  }
   return r;
 }
 
 void Daemon::mark_fastdp(api::RouterReport& r) const {
   for (auto& c : r.connections) {
     if (c.state != "established") continue;
+    if (const auto why = plan_.sleeve_why.find(c.address); why != plan_.sleeve_why.end()) {
+      if (sleeve_ && sleeve_->running()) {
+        c.overlay = "sleeve";
+        c.mtu = fastdp_->config().mtu;
+        c.overlay_reason = why->second;
+      } else {
+        // Why pod traffic to this peer has no overlay.
+        c.overlay_problem = why->second + "; sleeve " + sleeve_status_;
+      }
+      continue;
+    }
     if (!fastdp_ || fastdp_status_ != "ready") {
-      // Why pod traffic to this peer has no overlay: --no-fastdp, or what failed.
       c.overlay_problem = "fastdp " + fastdp_status_;
       continue;
     }

@@ -44,7 +44,9 @@ void Daemon::ensure_heartbeats(bool full) {
   hb_mac_ = (*vx)->mac;
   if (full) {
     hb_addresses_ = underlay_addresses();
-    if (auto r = router::run_nft(router::heartbeat_filter_ruleset(fastdp_->config().vxlan)); !r) {
+    if (auto r =
+            router::run_nft(router::heartbeat_filter_ruleset(fastdp_->config().vxlan, "weft-tap"));
+        !r) {
       log::error("fastdp heartbeats: {}", r.error().message());
     }
   }

@@ -478,6 +478,22 @@ std::string Mesh::describe(const Conn& c) const {
   return s;
 }
 
+std::optional<SleeveKeys> Mesh::sleeve_keys(PeerName peer) const {
+  for (const auto& [id, c] : conns_) {
+    if (c.state != Conn::State::established || c.peer != peer || !c.session) continue;
+    // Labels by role, so the dialler's send key is the acceptor's receive key.
+    const auto dialler_to_acceptor = c.session->export_key("sleeve dialler->acceptor");
+    const auto acceptor_to_dialler = c.session->export_key("sleeve acceptor->dialler");
+    SleeveKeys k;
+    k.conn = id;
+    k.encrypted = c.session->encrypted();
+    k.send = c.outbound ? dialler_to_acceptor : acceptor_to_dialler;
+    k.recv = c.outbound ? acceptor_to_dialler : dialler_to_acceptor;
+    return k;
+  }
+  return std::nullopt;
+}
+
 std::vector<ConnectionStatus> Mesh::connections(TimePoint now) const {
   std::vector<ConnectionStatus> out;
   for (const auto& [id, c] : conns_) {

@@ -123,6 +123,7 @@ Result<ReconcileReport> FastPath::reconcile(netlink::Netlink& nl,
   ReconcileReport report;
   auto bridge = ensure_bridge(nl, report);
   if (!bridge) return bridge.error();
+  if (!config_.vxlan_enabled) return report;
   auto vxlan = ensure_vxlan(nl, *bridge, report);
   if (!vxlan) return vxlan.error();
   if (auto r = ensure_floods(nl, *vxlan, peers, report); !r) return r.error();

@@ -13,13 +13,20 @@ constexpr std::uint8_t kVersion = 1;
 constexpr std::size_t kMinFrame = 60;  // Ethernet minimum without the FCS
 }  // namespace
 
-std::string heartbeat_filter_ruleset(const std::string& vxlan) {
+std::string heartbeat_filter_ruleset(const std::string& vxlan, const std::string& tap) {
+  std::string isolation;
+  if (!tap.empty()) {
+    // Split horizon between the overlays: a frame that came in over one never leaves by
+    // the other, so each peer gets one copy of a broadcast (sleeve_forward.hpp).
+    isolation = "    iifname \"" + vxlan + "\" oifname \"" + tap + "\" drop\n" + "    iifname \"" +
+                tap + "\" oifname \"" + vxlan + "\" drop\n";
+  }
   return heartbeat_filter_teardown() +
          "table bridge weft {\n"
          "  chain forward {\n"
          "    type filter hook forward priority 0; policy accept;\n"
          "    iifname \"" +
-         vxlan + "\" ether type 0x88b5 drop\n" +
+         vxlan + "\" ether type 0x88b5 drop\n" + isolation +
          "  }\n"
          "}\n";
 }

@@ -4,7 +4,7 @@
 # 50); pods (attached here by hand with addresses from weftd's IPAM; weft-cni does this in
 # a later step) ping each other across all hosts; a restarted weftd reuses the devices and
 # pods keep talking through the restart; `weft reset` refuses while weftd runs and then
-# removes the devices; --no-fastdp makes none.
+# removes the devices; --no-fastdp makes the bridge only, and its peers take the sleeve.
 . "$(dirname "$0")/lib.sh"
 require_root_netns
 
@@ -108,7 +108,8 @@ check "weft reset again has nothing to do" contains "$(weft "${HOSTS[3]}" h3 res
 start_host 3 --no-fastdp
 check "weftd --no-fastdp on h3 answers" wait_weftd "${HOSTS[3]}" h3
 check "--no-fastdp shows as off" contains "$(weft "${HOSTS[3]}" h3 status)" "off (--no-fastdp)"
-check "and makes no bridge" bash -c '! ip -n "$1" link show weft >/dev/null 2>&1' _ "${HOSTS[3]}"
-check "weft status connections says why pods have no overlay to its peers" \
-  until_ok 10 bash -c "ip netns exec '${HOSTS[3]}' '$WEFT_BIN_DIR/weft' --run-dir '$T_TMP/h3/run' status connections | grep -q 'established.*no overlay: fastdp off (--no-fastdp)'"
+check "and makes the bridge (for pods and the sleeve) but no VXLAN device" \
+  bash -c 'ip -n "$1" link show weft >/dev/null && ! ip -n "$1" link show weft-vxlan >/dev/null 2>&1' _ "${HOSTS[3]}"
+check "weft status connections says its peers take the sleeve, and why" \
+  until_ok 10 bash -c "ip netns exec '${HOSTS[3]}' '$WEFT_BIN_DIR/weft' --run-dir '$T_TMP/h3/run' status connections | grep -q 'established.*sleeve mtu=1403 (fastdp off (--no-fastdp))'"
 finish

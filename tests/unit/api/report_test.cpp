@@ -74,6 +74,9 @@ TEST_CASE("the fast path block survives a JSON round trip and renders in status"
               "10.32.0.1/12",
               "exposed",
               "masquerade 10.32.0.0/12",
+              1,
+              "ready",
+              "aes-256-gcm",
               1};
   auto back = weft::api::report_from_json(weft::api::report_to_json(r));
   REQUIRE(back);
@@ -85,14 +88,18 @@ TEST_CASE("the fast path block survives a JSON round trip and renders in status"
   CHECK(back->fastdp.expose == "exposed");
   CHECK(back->fastdp.egress == "masquerade 10.32.0.0/12");
   CHECK(back->fastdp.heartbeats_ok == 1);
+  CHECK(back->fastdp.sleeve == "ready");
+  CHECK(back->fastdp.sleeve_cipher == "aes-256-gcm");
+  CHECK(back->fastdp.sleeve_peers == 1);
   const auto text = weft::api::render_status(r);
   CHECK(text.find(
             "        Service: fastdp\n         Status: ready\n         Bridge: weft (MTU 1450)\n"
             "          VXLAN: weft-vxlan (UDP 6784)\n     FloodPeers: 2 (198.18.0.2, "
             "198.18.0.3)\n     Heartbeats: 1 of 2 peers heard over VXLAN\n"
+            "         Sleeve: ready (aes-256-gcm), 1 peers\n"
             "         Expose: 10.32.0.1/12 (exposed)\n"
             "         Egress: masquerade 10.32.0.0/12\n") != std::string::npos);
-  r.fastdp = {"off (--no-fastdp)", "", "", 0, 0, {}, "", "", "", 0};
+  r.fastdp = {"off (--no-fastdp)", "", "", 0, 0, {}, "", "", "", 0, "", "", 0};
   const auto off = weft::api::render_status(r);
   CHECK(off.find("Status: off (--no-fastdp)") != std::string::npos);
   CHECK(off.find("Bridge:") == std::string::npos);

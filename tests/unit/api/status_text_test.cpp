@@ -55,6 +55,12 @@ TEST_CASE("connections render one aligned line each", "[api][status]") {
   r.router.connections[1].overlay = "";
   r.router.connections[1].overlay_problem = "fastdp off (--no-fastdp)";
   CHECK(render_status_connections(r).ends_with("x(h4) no overlay: fastdp off (--no-fastdp)\n"));
+  r.router.connections[1].overlay = "sleeve";
+  r.router.connections[1].mtu = 1403;
+  r.router.connections[1].overlay_problem = "";
+  r.router.connections[1].overlay_reason = "encrypted (password set; not in --trusted-subnets)";
+  CHECK(render_status_connections(r).ends_with(
+      "x(h4) sleeve mtu=1403 (encrypted (password set; not in --trusted-subnets))\n"));
 }
 
 TEST_CASE("routes say direct or name the next hop", "[api][status]") {

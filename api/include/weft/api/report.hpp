@@ -35,11 +35,13 @@ struct ConnectionInfo {
   std::string state;  ///< established | pending | connecting | retrying | failed
   std::string info;   ///< reason for failures, peer name(nickname) otherwise
   bool encrypted = false;
-  std::string overlay{};  ///< "fastdp" when pod traffic to this peer takes it, else ""
+  std::string overlay{};  ///< "fastdp" or "sleeve": what pod traffic to this peer takes
   std::uint32_t mtu = 0;  ///< of that overlay
   /// Why that overlay is not carrying traffic to this peer ("no VXLAN heartbeat from X for
   /// 5 s: ..."); empty while it works.
   std::string overlay_problem{};
+  /// Why the sleeve rather than the fast path ("encrypted (password set; ...)").
+  std::string overlay_reason{};
 };
 
 /// A unicast route of the local peer: traffic for `destination` leaves through `via`
@@ -141,6 +143,10 @@ struct FastPathReport {
   std::string egress;
   /// Flood peers whose VXLAN heartbeats arrive (the rest are failing).
   std::uint32_t heartbeats_ok = 0;
+  /// The sleeve: "ready", "not started", or what failed and what to do.
+  std::string sleeve;
+  std::string sleeve_cipher;       ///< the AEAD this host seals with ("aes-256-gcm", ...)
+  std::uint32_t sleeve_peers = 0;  ///< peers whose pods this host reaches over the sleeve
 };
 
 struct Report {

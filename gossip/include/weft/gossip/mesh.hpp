@@ -78,6 +78,16 @@ struct ConnectionStatus {
   bool encrypted = false;
 };
 
+/// The sleeve's keys for one established connection (router/sleeve_crypto.hpp): this side's
+/// send key and receive key, exported from the connection's session, so both ends derive
+/// the same pair and every new handshake gives a new one. `conn` tells a reconnect apart.
+struct SleeveKeys {
+  ConnId conn = 0;
+  bool encrypted = false;
+  std::array<std::uint8_t, 32> send{};
+  std::array<std::uint8_t, 32> recv{};
+};
+
 struct ChannelStats {
   std::uint64_t messages_sent = 0, bytes_sent = 0;
   std::uint64_t messages_received = 0, bytes_received = 0;
@@ -128,6 +138,8 @@ class Mesh {
   [[nodiscard]] std::vector<std::string> direct_targets() const { return maker_.direct_targets(); }
   [[nodiscard]] const MeshStats& stats() const { return stats_; }
   [[nodiscard]] std::size_t established_count() const;
+  /// For the established connection to `peer`; nullopt when there is none.
+  [[nodiscard]] std::optional<SleeveKeys> sleeve_keys(PeerName peer) const;
 
   // Used by GossipChannel.
   void channel_unicast(const std::string& channel, PeerName dst, Bytes payload);

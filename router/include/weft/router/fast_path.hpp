@@ -30,6 +30,9 @@ struct FastPathConfig {
   std::uint32_t vni = kVxlanVni;
   std::uint16_t port = kVxlanPort;
   std::uint32_t mtu = 1376;  ///< of the bridge and its ports (see overlay_mtu)
+  /// false (--no-fastdp): the bridge only, for pods and the sleeve; no VXLAN device is made
+  /// (one left from before stays, without flood entries, until `weft reset`).
+  bool vxlan_enabled = true;
 };
 
 /// The overlay MTU for an underlay MTU: `underlay - 50`, or `requested` (--mtu) when set;

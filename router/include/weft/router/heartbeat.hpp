@@ -43,8 +43,9 @@ struct Heartbeat {
 };
 
 /// An `nft -f` script for table `bridge weft`: heartbeats arriving through `vxlan` go no
-/// further than weftd's packet socket (the bridge would flood them to every pod).
-std::string heartbeat_filter_ruleset(const std::string& vxlan);
+/// further than weftd's packet socket (the bridge would flood them to every pod); with a
+/// `tap` (the sleeve's), nothing crosses between the two overlays' ports either.
+std::string heartbeat_filter_ruleset(const std::string& vxlan, const std::string& tap = {});
 /// Removes that table (and succeeds when it is not there).
 std::string heartbeat_filter_teardown();
 

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+// weftd's overlay choice per peer (decision 0012), made once a second with the fast path's
+// reconcile. A directly connected peer takes the fast path when the connection needs no
+// encryption (no password, or the peer is in --trusted-subnets) and --no-fastdp is not
+// given; otherwise the sleeve. Peers reachable only through others always take the sleeve,
+// relayed. The two sets never overlap, so no peer gets a broadcast twice. Every direct peer
+// gets a sleeve link, so it can relay for others whatever its own overlay is.
+#include "weft/base/log.hpp"
+
+#include "daemon.hpp"
+#include "host_of.hpp"
+
+namespace weft::weftd {
+
+void Daemon::plan_overlays() {
+  OverlayPlan plan;
+  const auto t = gossip::steady_now();
+  std::set<PeerName> direct;
+  for (const auto& c : mesh_->connections(t)) {
+    if (c.state != "established") continue;
+    const auto ip = host_of(c.address);
+    if (!ip) continue;
+    const bool trusted = std::any_of(config_.trusted_subnets.begin(), config_.trusted_subnets.end(),
+                                     [&](const Cidr& s) { return s.contains(*ip); });
+    std::string why;
+    if (!config_.fastdp) {
+      why = "fastdp off (--no-fastdp)";
+    } else if (c.encrypted && !trusted) {
+      why = "encrypted (password set; not in --trusted-subnets)";
+    } else if (fastdp_status_ != "ready") {
+      why = "fastdp " + fastdp_status_;
+    }
+    if (why.empty()) {
+      plan.fastdp.insert(*ip);
+    } else {
+      plan.sleeve_why[c.address] = why;
+      plan.sleeve_peers.insert(c.peer);
+    }
+    if (auto keys = mesh_->sleeve_keys(c.peer)) {
+      direct.insert(c.peer);
+      if (ip->is_v4()) {
+        plan.links.push_back({c.peer, *keys, {*ip, static_cast<std::uint16_t>(config_.port)}});
+      }
+    }
+  }
+  // Everyone else the mesh reaches takes the sleeve through its next hop.
+  const auto& routes = mesh_->topology().routes();
+  for (const PeerName p : routes.reachable()) {
+    if (p == identity_.name) continue;
+    const auto hop = routes.next_hop(p);
+    if (!hop) continue;
+    plan.next_hops[p] = *hop;
+    if (!direct.contains(p)) plan.sleeve_peers.insert(p);
+  }
+  plan_ = std::move(plan);
+  if (sleeve_ && sleeve_->running()) {
+    sleeve_->update(plan_.links, plan_.sleeve_peers, plan_.next_hops);
+    sleeve_->publish_metrics();
+  }
+}
+
+void Daemon::ensure_sleeve() {
+  if (sleeve_ || !fastdp_ || stopping_) return;
+  auto host = IpAddress::parse(config_.host);
+  if (!host) {
+    sleeve_status_ = "failed: --host " + config_.host + ": " + host.error().message();
+    return;
+  }
+  sleeve_ = std::make_unique<Sleeve>(io_, metrics_, identity_.name);
+  const std::size_t max_datagram = underlay_mtu_ > router::kSleeveUdpOverheadV4
+                                       ? underlay_mtu_ - router::kSleeveUdpOverheadV4
+                                       : 1472;
+  auto r = sleeve_->start(*netlink_, fastdp_->config().bridge, fastdp_->config().mtu, *host,
+                          static_cast<std::uint16_t>(config_.port), max_datagram);
+  if (!r) {
+    // Tried again each second; logged when the reason changes.
+    if (sleeve_status_ != "failed: " + r.error().message()) {
+      log::error("sleeve: {}", r.error().message());
+    }
+    sleeve_status_ = "failed: " + r.error().message();
+    sleeve_.reset();
+    return;
+  }
+  sleeve_status_ = "ready";
+  sleeve_->update(plan_.links, plan_.sleeve_peers, plan_.next_hops);
+}
+
+}  // namespace weft::weftd

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+// weftd's sleeve (decision 0012): TAP weft-tap on the bridge, UDP on the mesh port, frames
+// sealed per hop with libsodium under keys exported from each control connection, MAC
+// learning and relaying by router::SleeveForwarder. The daemon decides which peers take it
+// (overlay.cpp) and hands over links and paths once a second; everything per packet is here.
+#pragma once
+
+#include "weft/base/metrics.hpp"
+#include "weft/gossip/mesh.hpp"
+#include "weft/netlink/netlink.hpp"
+#include "weft/router/sleeve_crypto.hpp"
+#include "weft/router/sleeve_forward.hpp"
+#include "weft/router/tap_device.hpp"
+#include "weft/router/udp_socket.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace weft::weftd {
+
+class Sleeve {
+ public:
+  /// A directly connected peer the sleeve can send to.
+  struct Link {
+    PeerName peer;
+    gossip::SleeveKeys keys;
+    router::UdpEndpoint endpoint;  // its host on the mesh port
+  };
+  struct LinkStats {
+    std::uint64_t packets_sent = 0, bytes_sent = 0, packets_received = 0, bytes_received = 0;
+    std::uint64_t decrypt_failures = 0, replays = 0;
+  };
+
+  Sleeve(boost::asio::io_context& io, MetricsRegistry& metrics, PeerName self);
+  ~Sleeve();
+
+  /// Creates weft-tap on `bridge` with `mtu` and binds UDP host:port. `max_datagram`: the
+  /// largest datagram the underlay carries unfragmented (its MTU - 28).
+  Result<void> start(netlink::Netlink& nl, const std::string& bridge, std::uint32_t mtu,
+                     const IpAddress& host, std::uint16_t port, std::size_t max_datagram);
+  void stop();
+
+  /// Links to direct peers (keys change with each handshake: a new connection gets new
+  /// sealers), the peers whose pods this host reaches over the sleeve, and the next hop to
+  /// every reachable peer.
+  void update(const std::vector<Link>& links, std::set<PeerName> sleeve_peers,
+              std::map<PeerName, PeerName> next_hops);
+
+  [[nodiscard]] bool running() const noexcept { return tap_.has_value(); }
+  [[nodiscard]] router::SleeveCipher cipher() const noexcept { return cipher_; }
+  [[nodiscard]] std::string tap_name() const { return tap_ ? tap_->name() : std::string(); }
+  [[nodiscard]] std::optional<LinkStats> stats(PeerName peer) const;
+  /// Publishes per-peer counters as metrics (once a second; the data path only counts).
+  void publish_metrics();
+
+ private:
+  struct LinkState;
+  void read_tap();
+  void read_udp();
+  void on_datagram(router::UdpSlot& slot, TimePoint now);
+  void queue(const router::SleeveHop& hop, TimePoint now);
+  void flush(TimePoint now);
+  void drop(const char* reason, std::uint64_t n = 1);
+
+  boost::asio::io_context& io_;
+  MetricsRegistry& metrics_;
+  PeerName self_;
+  router::SleeveCipher cipher_;
+  std::size_t max_datagram_ = 1472;
+  std::optional<router::TapDevice> tap_;
+  std::optional<router::UdpSocket> udp_;
+  std::unique_ptr<boost::asio::posix::stream_descriptor> tap_wait_;
+  std::unique_ptr<boost::asio::posix::stream_descriptor> udp_wait_;
+  router::SleeveForwarder forwarder_;
+  std::map<PeerName, std::unique_ptr<LinkState>> links_;
+  std::vector<std::uint8_t> frame_buf_;
+  std::vector<router::UdpSlot> slots_;
+  std::vector<router::SleeveRecord> records_;
+  std::map<std::string, std::uint64_t> drops_;  // by reason, not yet published
+  bool stopping_ = false;
+};
+
+}  // namespace weft::weftd

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: Apache-2.0
+// The sleeve's TAP device (weft-tap): Ethernet frames between the bridge and weftd. Made
+// non-persistent, so it goes away with weftd and pod traffic to sleeve peers stops with it
+// rather than vanishing into a device nobody reads. Non-blocking; the caller waits for
+// readability on fd() (Asio).
+#pragma once
+
+#include "weft/base/result.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+
+namespace weft::router {
+
+class TapDevice {
+ public:
+  /// Creates (or attaches to) TAP device `name`. Errc::io_error saying what to do when
+  /// /dev/net/tun is missing or weftd lacks CAP_NET_ADMIN.
+  static Result<TapDevice> open(const std::string& name);
+  TapDevice(TapDevice&& o) noexcept : fd_(std::exchange(o.fd_, -1)), name_(std::move(o.name_)) {}
+  TapDevice& operator=(TapDevice&& o) noexcept;
+  TapDevice(const TapDevice&) = delete;
+  TapDevice& operator=(const TapDevice&) = delete;
+  ~TapDevice();
+
+  [[nodiscard]] int fd() const noexcept { return fd_; }
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
+  /// One frame into `buf`: its length, or nullopt when none is waiting.
+  Result<std::optional<std::size_t>> read(std::span<std::uint8_t> buf);
+  /// One frame to the bridge. A full queue drops the frame (false), as a NIC would.
+  Result<bool> write(std::span<const std::uint8_t> frame);
+
+ private:
+  TapDevice(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+  int fd_ = -1;
+  std::string name_;
+};
+
+}  // namespace weft::router

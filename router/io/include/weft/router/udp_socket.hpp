@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+// The sleeve's UDP socket (port 6783, IPv4 underlay): datagrams in and out in batches
+// (recvmmsg/sendmmsg), one syscall for many packets. Non-blocking; the caller waits for
+// readability on fd() (Asio).
+#pragma once
+
+#include "weft/base/ip_address.hpp"
+#include "weft/base/result.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <utility>
+#include <vector>
+
+namespace weft::router {
+
+struct UdpEndpoint {
+  IpAddress ip;
+  std::uint16_t port = 0;
+  friend bool operator==(const UdpEndpoint&, const UdpEndpoint&) = default;
+};
+
+/// A receive slot: bytes[0, size) is the datagram, from its sender.
+struct UdpSlot {
+  std::vector<std::uint8_t> bytes;  // capacity of one datagram; resized by the caller
+  std::size_t size = 0;
+  UdpEndpoint from;
+};
+
+struct UdpOutgoing {
+  std::span<const std::uint8_t> bytes;
+  UdpEndpoint to;
+};
+
+class UdpSocket {
+ public:
+  /// Binds host:port (host "0.0.0.0" for all). Errc::io_error names the address; "in use"
+  /// says which other program to look for.
+  static Result<UdpSocket> bind(const IpAddress& host, std::uint16_t port);
+  UdpSocket(UdpSocket&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  UdpSocket& operator=(UdpSocket&& o) noexcept;
+  UdpSocket(const UdpSocket&) = delete;
+  UdpSocket& operator=(const UdpSocket&) = delete;
+  ~UdpSocket();
+
+  [[nodiscard]] int fd() const noexcept { return fd_; }
+  /// Fills slots with waiting datagrams (one recvmmsg); returns how many, 0 when none.
+  /// Each slot's bytes must be sized to the largest datagram it may hold.
+  Result<std::size_t> receive(std::span<UdpSlot> slots);
+  /// Sends the datagrams (sendmmsg, repeated for partial sends); returns how many went.
+  /// A full socket buffer drops the rest, as a NIC would; other errors are returned.
+  Result<std::size_t> send(std::span<const UdpOutgoing> out);
+
+ private:
+  explicit UdpSocket(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+}  // namespace weft::router

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "weft/router/tap_device.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+namespace weft::router {
+
+namespace {
+Error sys_error(const std::string& what, const std::string& hint = {}) {
+  return Error(Errc::io_error,
+               what + ": " + std::strerror(errno) + (hint.empty() ? "" : ": " + hint));
+}
+}  // namespace
+
+Result<TapDevice> TapDevice::open(const std::string& name) {
+  if (name.empty() || name.size() >= IFNAMSIZ) {
+    return Error(Errc::invalid_argument, "TAP device name \"" + name + "\" must be 1-15 bytes");
+  }
+  const int fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    return sys_error("open /dev/net/tun for " + name,
+                     "load the tun module (modprobe tun) and run weftd with CAP_NET_ADMIN");
+  }
+  TapDevice tap(fd, name);
+  ifreq ifr{};
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+  std::memcpy(ifr.ifr_name, name.c_str(), name.size());
+  if (::ioctl(fd, TUNSETIFF, &ifr) != 0) {
+    return sys_error("create TAP device " + name, "weftd needs CAP_NET_ADMIN");
+  }
+  return tap;
+}
+
+TapDevice& TapDevice::operator=(TapDevice&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(o.fd_, -1);
+    name_ = std::move(o.name_);
+  }
+  return *this;
+}
+
+TapDevice::~TapDevice() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<std::optional<std::size_t>> TapDevice::read(std::span<std::uint8_t> buf) {
+  const ssize_t n = ::read(fd_, buf.data(), buf.size());
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+      return std::optional<std::size_t>{};
+    return sys_error("read from " + name_);
+  }
+  return std::optional<std::size_t>{static_cast<std::size_t>(n)};
+}
+
+Result<bool> TapDevice::write(std::span<const std::uint8_t> frame) {
+  const ssize_t n = ::write(fd_, frame.data(), frame.size());
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == EIO) return false;
+    return sys_error("write to " + name_);
+  }
+  return true;
+}
+
+}  // namespace weft::router
