@@ -96,7 +96,8 @@ class Daemon {
   // The overlay per peer (overlay.cpp): which peers the fast path floods to, which the
   // sleeve reaches (directly or relayed), and why; the sleeve's links and paths.
   struct OverlayPlan {
-    std::set<IpAddress> fastdp;                     // underlay addresses
+    std::set<IpAddress> fastdp;   // underlay addresses with a flood entry
+    std::set<IpAddress> failing;  // of those, on the sleeve: their heartbeats fail
     std::map<std::string, std::string> sleeve_why;  // by connection address
     std::vector<Sleeve::Link> links;
     std::set<PeerName> sleeve_peers;
@@ -104,6 +105,9 @@ class Daemon {
   };
   void plan_overlays();
   void ensure_sleeve();
+  /// Applies a change of the failing set: the fallback table, and what the bridge learned
+  /// about the MACs behind peers that changed overlay.
+  void apply_fallback(const std::set<IpAddress>& before);
 
   Config config_;
   boost::asio::io_context& io_;

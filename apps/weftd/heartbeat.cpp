@@ -75,7 +75,7 @@ void Daemon::read_heartbeats() {
                            if (!f || !*f) break;
                            auto hb = router::decode_heartbeat(**f);
                            if (!hb) continue;  // another's frame of that ethertype
-                           heartbeats_.on_heartbeat(*hb, now());
+                           heartbeats_.on_heartbeat(*hb, hb_addresses_, now());
                            metrics_
                                .counter("weft_fastdp_heartbeats_total",
                                         "Fast-path heartbeats sent and received.",
@@ -91,7 +91,8 @@ void Daemon::tick_heartbeats() {
   const TimePoint t = now();
   heartbeats_.set_peers(fastdp_peers_, t);
   if (heartbeats_.due(t) && !hb_addresses_.empty()) {
-    const auto frame = router::encode_heartbeat({hb_addresses_, heartbeats_.next_seq()}, hb_mac_);
+    const auto frame = router::encode_heartbeat(
+        {hb_addresses_, heartbeats_.next_seq(), heartbeats_.heard(t)}, hb_mac_);
     if (auto r = hb_socket_->send(frame); r) {
       metrics_
           .counter("weft_fastdp_heartbeats_total", "Fast-path heartbeats sent and received.",

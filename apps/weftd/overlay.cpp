@@ -6,6 +6,8 @@
 // relayed. The two sets never overlap, so no peer gets a broadcast twice. Every direct peer
 // gets a sleeve link, so it can relay for others whatever its own overlay is.
 #include "weft/base/log.hpp"
+#include "weft/router/fallback.hpp"
+#include "weft/router/nftables.hpp"
 
 #include "daemon.hpp"
 #include "host_of.hpp"
@@ -30,8 +32,20 @@ void Daemon::plan_overlays() {
     } else if (fastdp_status_ != "ready") {
       why = "fastdp " + fastdp_status_;
     }
+    if (why.empty() && fastdp_peers_.contains(*ip)) {
+      // On the fast path unless its heartbeats fail (either way); the flood entry stays,
+      // so heartbeats keep testing the way back.
+      if (auto hb = heartbeats_.state(*ip, t); !hb.ok) {
+        why = "fastdp failing: " + hb.reason;
+        plan.failing.insert(*ip);
+      }
+    }
     if (why.empty()) {
       plan.fastdp.insert(*ip);
+    } else if (plan.failing.contains(*ip)) {
+      plan.fastdp.insert(*ip);
+      plan.sleeve_why[c.address] = why;
+      plan.sleeve_peers.insert(c.peer);
     } else {
       plan.sleeve_why[c.address] = why;
       plan.sleeve_peers.insert(c.peer);
@@ -52,10 +66,48 @@ void Daemon::plan_overlays() {
     plan.next_hops[p] = *hop;
     if (!direct.contains(p)) plan.sleeve_peers.insert(p);
   }
+  const std::set<IpAddress> failing_before = plan_.failing;
   plan_ = std::move(plan);
+  if (plan_.failing != failing_before) apply_fallback(failing_before);
   if (sleeve_ && sleeve_->running()) {
     sleeve_->update(plan_.links, plan_.sleeve_peers, plan_.next_hops);
     sleeve_->publish_metrics();
+  }
+}
+
+void Daemon::apply_fallback(const std::set<IpAddress>& before) {
+  if (auto r = router::run_nft(router::fallback_ruleset(plan_.failing, router::kVxlanPort)); !r) {
+    log::error("fastdp fallback: {}", r.error().message());
+  }
+  // The bridge learned the MACs behind a peer on the port of its old overlay; until it
+  // forgets them, frames to them would go the old way (and be dropped). Forgotten, the
+  // next frame floods, and the answer teaches the bridge the new port.
+  const std::string vxlan = fastdp_ ? fastdp_->config().vxlan : std::string();
+  auto vx = netlink_ ? netlink_->link(vxlan) : Result<std::optional<netlink::Link>>(std::nullopt);
+  auto fdb = vx && *vx ? netlink_->fdb(vxlan)
+                       : Result<std::vector<netlink::FdbEntry>>(std::vector<netlink::FdbEntry>{});
+  for (const auto& ip : plan_.failing) {
+    if (before.contains(ip)) continue;
+    log::warn("fastdp: {} moves to the sleeve: {}", ip.to_string(),
+              heartbeats_.state(ip, gossip::steady_now()).reason);
+    if (!fdb) continue;
+    for (const auto& e : *fdb) {
+      if (e.dst != ip || e.mac.is_zero()) continue;
+      (void)netlink_->delete_fdb(e);  // the VXLAN device's own learned entry
+      (void)netlink_->forget_learned(vxlan, e.mac);
+    }
+  }
+  for (const auto& ip : before) {
+    if (plan_.failing.contains(ip)) continue;
+    log::info("fastdp: {} is back on the fast path (heartbeats arrive both ways)", ip.to_string());
+  }
+  if (sleeve_ && sleeve_->running()) {
+    // Peers back on the fast path: the bridge forgets their MACs on weft-tap.
+    for (const auto& peer : sleeve_->left_sleeve(plan_.sleeve_peers)) {
+      for (const auto& mac : sleeve_->macs_of(peer)) {
+        (void)netlink_->forget_learned(sleeve_->tap_name(), mac);
+      }
+    }
   }
 }
 

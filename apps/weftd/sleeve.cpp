@@ -129,6 +129,14 @@ void Sleeve::update(const std::vector<Link>& links, std::set<PeerName> sleeve_pe
   forwarder_.expire(now());
 }
 
+std::vector<PeerName> Sleeve::left_sleeve(const std::set<PeerName>& next) const {
+  std::vector<PeerName> out;
+  for (const PeerName p : forwarder_.sleeve_peers()) {
+    if (!next.contains(p)) out.push_back(p);
+  }
+  return out;
+}
+
 std::optional<Sleeve::LinkStats> Sleeve::stats(PeerName peer) const {
   auto it = links_.find(peer);
   if (it == links_.end()) return std::nullopt;

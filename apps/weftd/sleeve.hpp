@@ -57,6 +57,11 @@ class Sleeve {
   [[nodiscard]] router::SleeveCipher cipher() const noexcept { return cipher_; }
   [[nodiscard]] std::string tap_name() const { return tap_ ? tap_->name() : std::string(); }
   [[nodiscard]] std::optional<LinkStats> stats(PeerName peer) const;
+  /// Peers in the sleeve set now that are not in `next` (they moved to the fast path).
+  [[nodiscard]] std::vector<PeerName> left_sleeve(const std::set<PeerName>& next) const;
+  [[nodiscard]] std::vector<MacAddress> macs_of(PeerName peer) const {
+    return forwarder_.macs_of(peer);
+  }
   /// Publishes per-peer counters as metrics (once a second; the data path only counts).
   void publish_metrics();
 

@@ -271,6 +271,12 @@ Result<void> FakeNetlink::delete_fdb(const FdbEntry& entry) {
   return ok();
 }
 
+Result<void> FakeNetlink::forget_learned(const std::string& port, const MacAddress& mac) {
+  if (auto l = find(port, "forget a learned MAC on"); !l) return l.error();
+  if (learned_.erase({port, mac}) > 0) ++changes_;
+  return ok();
+}
+
 Result<std::string> FakeNetlink::sysctl(const std::string& key) {
   if (auto r = check_sysctl_key(key); !r) return r.error();
   auto it = sysctls_.find(key);

@@ -49,6 +49,12 @@ std::vector<std::uint8_t> encode_heartbeat(const Heartbeat& hb, const MacAddress
     w.write_u8(hb.senders[i].is_v4() ? 4 : 6);
     w.write_bytes(hb.senders[i].bytes());
   }
+  const std::size_t m = std::min(hb.heard.size(), kMaxHeardPeers);
+  w.write_u8(static_cast<std::uint8_t>(m));
+  for (std::size_t i = 0; i < m; ++i) {
+    w.write_u8(hb.heard[i].is_v4() ? 4 : 6);
+    w.write_bytes(hb.heard[i].bytes());
+  }
   auto out = w.take();
   if (out.size() < kMinFrame) out.resize(kMinFrame, 0);
   return out;
@@ -84,29 +90,54 @@ Result<Heartbeat> decode_heartbeat(std::span<const std::uint8_t> frame) {
   if (*count == 0 || *count > kMaxHeartbeatAddresses) {
     return Error(Errc::parse_error, "heartbeat with " + std::to_string(*count) + " addresses");
   }
-  for (int i = 0; i < *count; ++i) {
-    auto family = r.read_u8("address family");
-    if (!family) return family.error();
-    if (*family != 4 && *family != 6) return Error(Errc::parse_error, "bad address family");
-    auto addr = r.read_bytes(*family == 4 ? 4 : 16, "sender address");
-    if (!addr) return addr.error();
-    auto ip = IpAddress::from_bytes(*addr);
-    if (!ip) return ip.error();
-    hb.senders.push_back(*ip);
+  auto read_addresses = [&r](std::size_t n, std::vector<IpAddress>& out) -> Result<void> {
+    for (std::size_t i = 0; i < n; ++i) {
+      auto family = r.read_u8("address family");
+      if (!family) return family.error();
+      if (*family != 4 && *family != 6) return Error(Errc::parse_error, "bad address family");
+      auto addr = r.read_bytes(*family == 4 ? 4 : 16, "address");
+      if (!addr) return addr.error();
+      auto ip = IpAddress::from_bytes(*addr);
+      if (!ip) return ip.error();
+      out.push_back(*ip);
+    }
+    return ok();
+  };
+  if (auto a = read_addresses(*count, hb.senders); !a) return a.error();
+  auto heard = r.read_u8("heard count");
+  if (!heard) return heard.error();
+  if (*heard > kMaxHeardPeers) {
+    return Error(Errc::parse_error, "heartbeat with " + std::to_string(*heard) + " heard peers");
   }
+  if (auto a = read_addresses(*heard, hb.heard); !a) return a.error();
   // What follows is Ethernet padding (or a later version's fields): not ours to judge.
   return hb;
 }
 
 void HeartbeatMonitor::set_peers(const std::set<IpAddress>& peers, TimePoint now) {
   std::erase_if(peers_, [&](const auto& kv) { return peers.count(kv.first) == 0; });
-  for (const auto& p : peers) peers_.try_emplace(p, Peer{now, std::nullopt, true});
+  for (const auto& p : peers) peers_.try_emplace(p, Peer{now, std::nullopt, std::nullopt, true});
 }
 
-void HeartbeatMonitor::on_heartbeat(const Heartbeat& hb, TimePoint now) {
+void HeartbeatMonitor::on_heartbeat(const Heartbeat& hb, const std::vector<IpAddress>& self,
+                                    TimePoint now) {
+  const bool hears_us = std::any_of(hb.heard.begin(), hb.heard.end(), [&](const IpAddress& a) {
+    return std::find(self.begin(), self.end(), a) != self.end();
+  });
   for (const auto& sender : hb.senders) {
-    if (auto it = peers_.find(sender); it != peers_.end()) it->second.last = now;
+    if (auto it = peers_.find(sender); it != peers_.end()) {
+      it->second.last = now;
+      if (hears_us) it->second.hears_us = now;
+    }
   }
+}
+
+std::vector<IpAddress> HeartbeatMonitor::heard(TimePoint now) const {
+  std::vector<IpAddress> out;
+  for (const auto& [ip, p] : peers_) {
+    if (p.last && now - *p.last <= kFailAfter) out.push_back(ip);
+  }
+  return out;
 }
 
 PeerHeartbeat HeartbeatMonitor::state(const IpAddress& peer, TimePoint now) const {
@@ -114,12 +145,20 @@ PeerHeartbeat HeartbeatMonitor::state(const IpAddress& peer, TimePoint now) cons
   if (it == peers_.end()) return {false, "not a fast-path peer"};
   const Peer& p = it->second;
   const TimePoint heard = p.last.value_or(p.since);
-  if (now - heard <= kFailAfter) return {true, ""};
-  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(now - heard).count();
-  return {false,
-          std::string(p.last ? "no VXLAN heartbeat from " : "never a VXLAN heartbeat from ") +
-              peer.to_string() + " for " + std::to_string(secs) +
-              " s: is UDP 6784 blocked between the hosts?"};
+  if (now - heard > kFailAfter) {
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(now - heard).count();
+    return {false,
+            std::string(p.last ? "no VXLAN heartbeat from " : "never a VXLAN heartbeat from ") +
+                peer.to_string() + " for " + std::to_string(secs) +
+                " s: is UDP 6784 blocked between the hosts?"};
+  }
+  const TimePoint heard_us = p.hears_us.value_or(p.since);
+  if (now - heard_us > kFailAfter) {
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(now - heard_us).count();
+    return {false, peer.to_string() + " has not heard this host's VXLAN heartbeats for " +
+                       std::to_string(secs) + " s: is UDP 6784 blocked towards it?"};
+  }
+  return {true, ""};
 }
 
 bool HeartbeatMonitor::due(TimePoint now) {

@@ -37,6 +37,14 @@ std::optional<PeerName> SleeveForwarder::owner_of(const MacAddress& mac, TimePoi
   return it->second.peer;
 }
 
+std::vector<MacAddress> SleeveForwarder::macs_of(PeerName peer) const {
+  std::vector<MacAddress> out;
+  for (const auto& [mac, l] : macs_) {
+    if (l.peer == peer) out.push_back(mac);
+  }
+  return out;
+}
+
 void SleeveForwarder::expire(TimePoint now) {
   std::erase_if(macs_, [&](const auto& kv) {
     return now - kv.second.seen > kMacAgeing || !next_hops_.contains(kv.second.peer);
@@ -54,8 +62,10 @@ std::vector<SleeveHop> SleeveForwarder::from_bridge(std::span<const std::uint8_t
     }
   };
   if (!dst.is_multicast()) {
-    if (auto owner = owner_of(dst, now); owner && next_hop(*owner)) {
-      copy_to(*owner);
+    if (auto owner = owner_of(dst, now)) {
+      // Behind a sleeve peer: one copy. Behind a fast-path peer (it moved back): the
+      // bridge flooded it to both ports and VXLAN carries it, so none.
+      if (sleeve_.contains(*owner)) copy_to(*owner);
       return hops;
     }
   }

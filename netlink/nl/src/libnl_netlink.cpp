@@ -473,6 +473,21 @@ Result<void> LibnlNetlink::delete_fdb(const FdbEntry& entry) {
   return neigh(entry, false);
 }
 
+Result<void> LibnlNetlink::forget_learned(const std::string& port, const MacAddress& mac) {
+  const std::string what = "forget " + mac.to_string() + " learned on " + port + where_;
+  auto index = index_of(port, "forget a learned MAC on");
+  if (!index) return index.error();
+  NeighPtr n(rtnl_neigh_alloc());
+  rtnl_neigh_set_ifindex(n.get(), *index);
+  rtnl_neigh_set_family(n.get(), AF_BRIDGE);
+  AddrPtr lladdr = mac_addr(mac);
+  rtnl_neigh_set_lladdr(n.get(), lladdr.get());
+  rtnl_neigh_set_flags(n.get(), NTF_MASTER);  // the bridge's entry, not the port device's
+  const int err = rtnl_neigh_delete(sock_, n.get(), 0);
+  if (err < 0 && err != -NLE_OBJ_NOTFOUND) return nl_error(err, what);
+  return ok();
+}
+
 namespace {
 std::string sysctl_path(const std::string& key) {
   std::string p = "/proc/sys/" + key;

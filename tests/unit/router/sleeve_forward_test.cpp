@@ -59,6 +59,11 @@ TEST_CASE("a learned MAC gets one copy; it ages out", "[router][sleeve]") {
   REQUIRE(hops.size() == 1);
   CHECK(hops[0].next == kB);
   CHECK(hops[0].record.destination == kC);
+  CHECK(fw.macs_of(kC) == std::vector<MacAddress>{MacAddress({2, 0, 0, 0, 0, 0x33})});
+  // C moves to the fast path: the bridge floods the frame to VXLAN as well; no copy here.
+  fw.set_paths({kB}, {{kB, kB}, {kC, kB}});
+  CHECK(fw.from_bridge(reply, kEpoch + 1s).empty());
+  fw.set_paths({kB, kC}, {{kB, kB}, {kC, kB}});
   // Unheard of for longer than the ageing time: flooded again, then forgotten.
   CHECK(fw.from_bridge(reply, kEpoch + SleeveForwarder::kMacAgeing + 1s).size() == 2);
   fw.expire(kEpoch + SleeveForwarder::kMacAgeing + 1s);

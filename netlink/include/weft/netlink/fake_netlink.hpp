@@ -9,6 +9,7 @@
 #include "weft/netlink/netlink.hpp"
 
 #include <map>
+#include <set>
 
 namespace weft::netlink {
 
@@ -33,11 +34,17 @@ class FakeNetlink final : public Netlink {
   Result<std::vector<FdbEntry>> fdb(const std::string& link) override;
   Result<void> add_fdb(const FdbEntry& entry) override;
   Result<void> delete_fdb(const FdbEntry& entry) override;
+  Result<void> forget_learned(const std::string& port, const MacAddress& mac) override;
   Result<std::string> sysctl(const std::string& key) override;
   Result<void> set_sysctl(const std::string& key, const std::string& value) override;
 
   /// Calls that changed something (a reconcile that finds everything right makes none).
   [[nodiscard]] int changes() const { return changes_; }
+  /// The bridge learned `mac` behind `port` (as a frame from it would make it).
+  void learn(const std::string& port, const MacAddress& mac) { learned_.insert({port, mac}); }
+  [[nodiscard]] bool has_learned(const std::string& port, const MacAddress& mac) const {
+    return learned_.contains({port, mac});
+  }
   /// A link that appears without weft asking (left over, or made by an admin).
   Link& inject(Link l);
   /// Lets a veth's other end go to `ns` when a VethSpec names `fd` as its namespace (the
@@ -55,6 +62,7 @@ class FakeNetlink final : public Netlink {
   std::vector<Address> addresses_;
   std::vector<Route> routes_;
   std::vector<FdbEntry> fdb_;
+  std::set<std::pair<std::string, MacAddress>> learned_;  // the bridge's, by port
   std::map<std::string, std::string> sysctls_;
   int next_index_ = 2;  // 1 is lo
   int changes_ = 0;

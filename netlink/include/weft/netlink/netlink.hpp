@@ -120,6 +120,10 @@ class Netlink {
   virtual Result<void> add_fdb(const FdbEntry& entry) = 0;
   /// Deleting an entry that is not there succeeds (the kernel does not say).
   virtual Result<void> delete_fdb(const FdbEntry& entry) = 0;
+  /// Makes the bridge forget where it learned `mac` when that was on `port` (its own FDB,
+  /// not the port device's): the next frame to it is flooded and the MAC is learned anew.
+  /// A MAC it does not know there is fine.
+  virtual Result<void> forget_learned(const std::string& port, const MacAddress& mac) = 0;
 
   /// `key` as in sysctl(8): "net.ipv4.ip_forward".
   virtual Result<std::string> sysctl(const std::string& key) = 0;

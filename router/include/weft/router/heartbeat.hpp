@@ -33,12 +33,18 @@ inline constexpr auto kFailAfter = std::chrono::milliseconds(3500);
 
 /// At most this many sender addresses in one heartbeat.
 inline constexpr std::size_t kMaxHeartbeatAddresses = 16;
+/// At most this many heard peers in one heartbeat (a 1280-byte frame holds them).
+inline constexpr std::size_t kMaxHeardPeers = 200;
 
 struct Heartbeat {
   /// The sender's underlay addresses: one frame goes to every peer, and each peer knows the
   /// sender by the address its own flood entry names, which is one of these.
   std::vector<IpAddress> senders;
   std::uint64_t seq = 0;
+  /// The peers whose heartbeats the sender hears (by the addresses of its flood entries),
+  /// so each side learns whether its own get through: a one-way block fails both ends
+  /// alike, and both move that peer to the sleeve together.
+  std::vector<IpAddress> heard;
   friend bool operator==(const Heartbeat&, const Heartbeat&) = default;
 };
 
@@ -50,13 +56,13 @@ std::string heartbeat_filter_ruleset(const std::string& vxlan, const std::string
 std::string heartbeat_filter_teardown();
 
 /// The whole Ethernet frame (padded to the 60-byte minimum); senders beyond
-/// kMaxHeartbeatAddresses are left out.
+/// kMaxHeartbeatAddresses are left out, and heard peers beyond kMaxHeardPeers.
 std::vector<std::uint8_t> encode_heartbeat(const Heartbeat& hb, const MacAddress& src);
 /// Anything but a well-formed weft heartbeat frame is an Errc::parse_error; never throws.
 Result<Heartbeat> decode_heartbeat(std::span<const std::uint8_t> frame);
 
 struct PeerHeartbeat {
-  bool ok = false;     ///< heard within kFailAfter (or still in the grace period)
+  bool ok = false;     ///< heard within kFailAfter, and it hears us (or still in the grace)
   std::string reason;  ///< when not ok: "no VXLAN heartbeat from X for N s ..."
 };
 
@@ -65,8 +71,11 @@ class HeartbeatMonitor {
  public:
   /// The peers expected to be heard; a new one gets kFailAfter of grace.
   void set_peers(const std::set<IpAddress>& peers, TimePoint now);
-  /// A heartbeat arrived; the expected peer among its addresses is marked heard.
-  void on_heartbeat(const Heartbeat& hb, TimePoint now);
+  /// A heartbeat arrived; the expected peer among its addresses is marked heard, and as
+  /// hearing us when one of `self` (this host's underlay addresses) is in its heard list.
+  void on_heartbeat(const Heartbeat& hb, const std::vector<IpAddress>& self, TimePoint now);
+  /// The expected peers heard within kFailAfter: this host's heard list.
+  [[nodiscard]] std::vector<IpAddress> heard(TimePoint now) const;
   [[nodiscard]] PeerHeartbeat state(const IpAddress& peer, TimePoint now) const;
   /// True once per kHeartbeatEvery: time to send this host's heartbeat.
   bool due(TimePoint now);
@@ -78,6 +87,7 @@ class HeartbeatMonitor {
   struct Peer {
     TimePoint since;  ///< expected from then on
     std::optional<TimePoint> last;
+    std::optional<TimePoint> hears_us;  ///< the last heartbeat that listed us
     bool reported_ok = true;
   };
   std::map<IpAddress, Peer> peers_;

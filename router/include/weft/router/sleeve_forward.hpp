@@ -6,8 +6,8 @@
 // weft-vxlan and weft-tap), so a frame that arrived over one overlay never leaves by the other.
 //
 // A frame a local pod sends that reaches weft-tap goes to:
-//   - the peer that owns its destination MAC (learned from frames received over the sleeve),
-//     when the sleeve can reach that peer;
+//   - the peer that owns its destination MAC (learned from frames received over the sleeve)
+//     when that peer is in the sleeve set, and nowhere when it has moved to the fast path;
 //   - otherwise (broadcast, multicast, unknown unicast) every peer of the sleeve set.
 // Each copy is a record addressed to its destination peer and sent to the next hop the mesh's
 // unicast routes give; a relay that is not the destination passes it on (TTL bounded). Records
@@ -63,6 +63,8 @@ class SleeveForwarder {
   /// owner, and says whether to deliver it here, pass it on, or drop it.
   [[nodiscard]] SleeveDelivery from_peer(const SleeveRecord& record, TimePoint now);
 
+  /// The MACs learned behind `peer` (to make the bridge forget them when it changes overlay).
+  [[nodiscard]] std::vector<MacAddress> macs_of(PeerName peer) const;
   /// The peer a MAC was last seen behind, if still fresh.
   [[nodiscard]] std::optional<PeerName> owner_of(const MacAddress& mac, TimePoint now) const;
   /// Forgets MACs not refreshed within kMacAgeing, and those of peers no longer reachable.

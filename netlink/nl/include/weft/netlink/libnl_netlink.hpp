@@ -45,6 +45,7 @@ class LibnlNetlink final : public Netlink {
   Result<std::vector<FdbEntry>> fdb(const std::string& link) override;
   Result<void> add_fdb(const FdbEntry& entry) override;
   Result<void> delete_fdb(const FdbEntry& entry) override;
+  Result<void> forget_learned(const std::string& port, const MacAddress& mac) override;
   Result<std::string> sysctl(const std::string& key) override;
   Result<void> set_sysctl(const std::string& key, const std::string& value) override;
 
