@@ -7,6 +7,7 @@
 
 #include "weft/netlink/libnl_netlink.hpp"
 #include "weft/router/egress.hpp"
+#include "weft/router/fallback.hpp"
 #include "weft/router/fast_path.hpp"
 #include "weft/router/heartbeat.hpp"
 #include "weft/router/nftables.hpp"
@@ -33,9 +34,11 @@ int reset_host(const api::ApiClient& client, const std::string& run_dir) {
     return 1;
   }
   // The tables are weft's alone; deleting one that is not there is not an error.
-  if (auto n = router::run_nft(router::heartbeat_filter_teardown()); !n) {
-    std::cerr << "weft: reset: " << n.error().message() << "\n";
-    return 1;
+  for (const auto& script : {router::heartbeat_filter_teardown(), router::fallback_teardown()}) {
+    if (auto n = router::run_nft(script); !n) {
+      std::cerr << "weft: reset: " << n.error().message() << "\n";
+      return 1;
+    }
   }
   for (const char* range : {"10.0.0.0/8", "fd00::/8"}) {
     const auto c = Cidr::parse(range);

@@ -151,6 +151,7 @@ class Daemon {
   std::unique_ptr<Sleeve> sleeve_;
   std::string sleeve_status_ = "not started";
   std::uint32_t underlay_mtu_ = 0;
+  bool fallback_applied_ = false;  // table ip weft_fallback matches plan_.failing
   bool stopping_ = false;
 };
 

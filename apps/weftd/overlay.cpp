@@ -68,7 +68,8 @@ void Daemon::plan_overlays() {
   }
   const std::set<IpAddress> failing_before = plan_.failing;
   plan_ = std::move(plan);
-  if (plan_.failing != failing_before) apply_fallback(failing_before);
+  // Also once at start: a table left by an earlier run must not outlive its reason.
+  if (plan_.failing != failing_before || !fallback_applied_) apply_fallback(failing_before);
   if (sleeve_ && sleeve_->running()) {
     sleeve_->update(plan_.links, plan_.sleeve_peers, plan_.next_hops);
     sleeve_->publish_metrics();
@@ -77,8 +78,9 @@ void Daemon::plan_overlays() {
 
 void Daemon::apply_fallback(const std::set<IpAddress>& before) {
   if (auto r = router::run_nft(router::fallback_ruleset(plan_.failing, router::kVxlanPort)); !r) {
-    log::error("fastdp fallback: {}", r.error().message());
+    log::error("fastdp fallback: {}", r.error().message());  // tried again at the next change
   }
+  fallback_applied_ = true;
   // The bridge learned the MACs behind a peer on the port of its old overlay; until it
   // forgets them, frames to them would go the old way (and be dropped). Forgotten, the
   // next frame floods, and the answer teaches the bridge the new port.

@@ -60,14 +60,7 @@ check "a pod sees no heartbeat frame in 3 s" bash -c '! grep -q "ethertype Unkno
 # Drop VXLAN (UDP 6784) from h1 to h3 only, in the switch: h3 stops hearing h1, and h1
 # learns from h3's heartbeats that its own no longer arrive; both move the other to the
 # sleeve (agreeing, so neither sends where the other does not listen) and pods keep talking.
-in_ns "$SWITCH" nft -f - <<'NFT'
-table bridge block {
-  chain forward {
-    type filter hook forward priority 0; policy accept;
-    ip saddr 198.18.0.1 ip daddr 198.18.0.3 udp dport 6784 drop
-  }
-}
-NFT
+block_vxlan 1 3
 check "h3 notices VXLAN from h1 no longer arrives" until_ok 10 hb_ok 3 1
 check "h1 notices h3 no longer hears it" until_ok 10 hb_ok 1 1
 conns_say() { weft "${HOSTS[$1]}" "h$1" status connections | grep -qF -- "$2"; }
@@ -84,7 +77,7 @@ check "pods on h1 and h3 reach each other over the sleeve" until_ok 10 pod_pings
 check "  ... both ways" until_ok 10 pod_pings 3 1
 check "  ... with many pings in a row" bash -c 'ip netns exec "$1" ping -c 20 -i 0.05 -W 1 "$2" | grep -q " 0% packet loss"' \
   _ "${POD[1]}" "${ADDR[3]}"
-in_ns "$SWITCH" nft delete table bridge block
+unblock_vxlan
 check "h1 hears h3 again once VXLAN gets through" until_ok 10 hb_ok 1 2
 check "and h3 hears h1" until_ok 10 hb_ok 3 2
 check "h1 moved h3 back to the fast path" until_ok 5 bash -c \

@@ -165,6 +165,17 @@ cnitool_on() {
     cnitool "$cmd" "$net" "/run/netns/$pod"
 }
 
+# block_vxlan FROM TO: the switch drops VXLAN (UDP 6784) from host FROM to host TO (a
+# one-way block; call it twice for both ways). unblock_vxlan lifts every such block.
+block_vxlan() {
+  in_ns "$SWITCH" nft add table bridge block
+  in_ns "$SWITCH" nft add chain bridge block forward \
+    '{ type filter hook forward priority 0; policy accept; }'
+  in_ns "$SWITCH" nft add rule bridge block forward \
+    ip saddr "198.18.0.$1" ip daddr "198.18.0.$2" udp dport 6784 drop
+}
+unblock_vxlan() { in_ns "$SWITCH" nft delete table bridge block; }
+
 # until_ok SECONDS CMD...: retry CMD every 0.2 s; the last try's output is shown.
 until_ok() {
   local n=$(($1 * 5)); shift

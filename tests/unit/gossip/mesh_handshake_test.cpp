@@ -117,3 +117,24 @@ TEST_CASE("a peer whose connection dropped is redialled at its address, for a wh
   CHECK(dials().empty());
   CHECK(p.b.connections(t).empty());
 }
+
+TEST_CASE("sleeve keys: each end's send key is the other's receive key", "[gossip][mesh]") {
+  Pair p("pw", "pw");
+  const auto a_conns = p.a.connections(kEpoch);
+  REQUIRE(a_conns.size() == 1);
+  const PeerName b_name = a_conns[0].peer;
+  const PeerName a_name = p.b.connections(kEpoch).at(0).peer;
+  auto ka = p.a.sleeve_keys(b_name);
+  auto kb = p.b.sleeve_keys(a_name);
+  REQUIRE(ka);
+  REQUIRE(kb);
+  CHECK(ka->encrypted);
+  CHECK(ka->send == kb->recv);
+  CHECK(ka->recv == kb->send);
+  CHECK(ka->send != ka->recv);  // a key per direction
+  CHECK(ka->conn == p.a_conn);
+  CHECK_FALSE(p.a.sleeve_keys(PeerName(0x99)));  // no connection, no keys
+  // The keys come from the handshake (here its password; in weftd also fresh ephemeral keys).
+  Pair other("pw2", "pw2");
+  CHECK(other.a.sleeve_keys(b_name)->send != ka->send);
+}
