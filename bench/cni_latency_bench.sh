@@ -27,7 +27,7 @@ ln -sf /usr/lib/cni/bridge "$CNI_BIN/bridge"
 ln -sf /usr/lib/cni/host-local "$CNI_BIN/host-local"
 start_weftd "$H" h1 --ipalloc-init seed=h1
 wait_weftd "$H" h1 || exit 1
-until_ok 30 bash -c "ip netns exec '$H' '$WEFT_BIN_DIR/weft' --run-dir '$T_TMP/h1/run' status | grep -q 'Expose: .*(exposed)'" ||
+until_ok 30 exposed "${H}" h1 ||
   { echo "FAIL: weftd did not expose its bridge"; exit 1; }
 cni_conflist h1 "$NET"
 cat >"$T_TMP/h1/net.d/$REF.conflist" <<JSON

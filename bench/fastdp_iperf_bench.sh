@@ -35,7 +35,7 @@ for i in 1 2; do
   cni_conflist "h$i" "$NET"
 done
 for i in 1 2; do
-  until_ok 30 bash -c "ip netns exec '${HOSTS[$i]}' '$WEFT_BIN_DIR/weft' --run-dir '$T_TMP/h$i/run' status | grep -q 'Expose: .*(exposed)'" ||
+  until_ok 30 exposed "${HOSTS[$i]}" h$i ||
     { echo "FAIL: weftd on h$i did not expose its bridge"; exit 1; }
 done
 declare -A WIP

@@ -87,10 +87,7 @@ cni_bin
 for i in 1 2 3; do
   cni_conflist "host$i" "$NET" '{"type": "portmap", "capabilities": {"portMappings": true}}' \
     '{"type": "tuning", "mtu": 1400}'
-  for _ in $(seq 100); do
-    weft "${HOSTS[$i]}" "host$i" status | grep -q 'Expose: .*(exposed)' && break
-    sleep 0.1
-  done
+  until_ok 20 exposed "${HOSTS[$i]}" "host$i" >/dev/null
 done
 cat "$T_TMP/host1/net.d/$NET.conflist"
 declare -A POD ADDR

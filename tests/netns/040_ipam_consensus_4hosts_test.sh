@@ -13,7 +13,6 @@ others() {  # --peer flags for host I: the other two of h1..h3
 }
 w() { local i=$1; shift; weft "${HOSTS[$i]}" "h$i" "$@"; }
 report_py() { w "$1" report | python3 -c "import json,sys; r=json.load(sys.stdin); print($2)"; }
-wait_until() { local t=$1; shift; for _ in $(seq $((t * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
 ready() { [ "$(report_py "$1" 'r["ipam"]["status"]')" = ready ]; }
 
 # shellcheck disable=SC2046
@@ -26,17 +25,16 @@ for i in 2 3; do
   check "weftd on h$i answers" wait_weftd "${HOSTS[$i]}" "h$i"
 done
 all_ready() { ready 1 && ready 2 && ready 3; }
-check "the three agree and are ready" wait_until 30 all_ready
+check "the three agree and are ready" until_ok 30 all_ready
 seeds() { report_py "$1" '",".join(sorted(r["ipam"]["seeds"]))'; }
 check "one ring, seeded by the same peers everywhere" bash -c "[ '$(seeds 1)' = '$(seeds 2)' ] && [ '$(seeds 2)' = '$(seeds 3)' ]"
 check "the agreed ring has a seed per peer" [ "$(report_py 1 'len(r["ipam"]["seeds"])')" -ge 2 ]
 
 start_weftd "${HOSTS[4]}" h4 --peer 198.18.0.1 --ipalloc-init observer
 check "weftd on h4 (observer) answers" wait_weftd "${HOSTS[4]}" h4
-check "the observer receives the ring" wait_until 20 ready 4
+check "the observer receives the ring" until_ok 20 ready 4
 # An observer seeds nothing, but its bridge needs an address (expose): it asks for space.
-exposed4() { w 4 status | grep -q 'Expose: .*(exposed)'; }
-check "the observer's bridge gets an address from donated space" wait_until 20 exposed4
+check "the observer's bridge gets an address from donated space" until_ok 20 exposed "${HOSTS[4]}" h4
 out=$(w 4 ipam allocate obs-1)
 check "the observer allocates with donated space" contains "$out" '"id":"obs-1"'
 check "the observer now owns space" [ "$(report_py 4 'sum(p["owned"] for p in r["ipam"]["peers"] if p["nickname"] == "h4") > 0')" = True ]

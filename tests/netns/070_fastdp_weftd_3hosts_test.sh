@@ -77,6 +77,16 @@ check "pods on h1 and h3 reach each other over the sleeve" until_ok 10 pod_pings
 check "  ... both ways" until_ok 10 pod_pings 3 1
 check "  ... with many pings in a row" bash -c 'ip netns exec "$1" ping -c 20 -i 0.05 -W 1 "$2" | grep -q " 0% packet loss"' \
   _ "${POD[1]}" "${ADDR[3]}"
+# Path MTU: the pods' MTU is the fast path's (1450); the unsealed sleeve carries 1419 bytes of IP.
+out=$(in_ns "${POD[1]}" ping -M do -s 1400 -c 3 -i 0.3 -W 1 "${ADDR[3]}" 2>&1)
+check "a 1,400-byte DF ping over the (unsealed) sleeve is answered with the MTU that fits (1419)" \
+  bash -c 'grep -Eq "mtu ?= ?1419" <<<"$1"' _ "$out"
+head -c 300000 /dev/urandom >"$T_TMP/blob"
+ip netns exec "${POD[3]}" python3 -m http.server 8000 --bind "${ADDR[3]}" --directory "$T_TMP" >/dev/null 2>&1 &
+T_PIDS+=($!)
+fetch() { in_ns "${POD[1]}" curl -sf -m 5 -o "$T_TMP/got" "http://${ADDR[3]}:8000/blob" && cmp -s "$T_TMP/blob" "$T_TMP/got"; }
+check "TCP between the pods works over the sleeve once the path MTU is learned (300 kB intact)" \
+  until_ok 10 fetch
 unblock_vxlan
 check "h1 hears h3 again once VXLAN gets through" until_ok 10 hb_ok 1 2
 check "and h3 hears h1" until_ok 10 hb_ok 3 2

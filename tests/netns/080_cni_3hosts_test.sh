@@ -32,8 +32,7 @@ for i in 1 2 3; do
 done
 for i in 1 2 3; do check "weftd on h$i answers" wait_weftd "${HOSTS[$i]}" "h$i"; done
 
-exposed() { weft "${HOSTS[$1]}" "h$1" status | grep -q 'Expose: .*(exposed)'; }
-for i in 1 2 3; do check "h$i: the bridge has its address from IPAM" until_ok 20 exposed "$i"; done
+for i in 1 2 3; do check "h$i: the bridge has its address from IPAM" until_ok 20 exposed "${HOSTS[$i]}" "h$i"; done
 
 # cni I NET CMD POD_NS [ENV...]: cnitool on host I for the pod namespace.
 cni() { local i=$1 net=$2 cmd=$3; shift 3; cnitool_on "${HOSTS[$i]}" "h$i" "$cmd" "$net" "$@"; }

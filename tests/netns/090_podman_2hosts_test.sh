@@ -75,8 +75,7 @@ CONF
   tar -C "$R" -cf - . | pm "$i" import --change 'CMD ["/bin/sh"]' - "$IMG" >/dev/null 2>&1
 done
 for i in 1 2; do check "weftd on h$i answers" wait_weftd "${HOSTS[$i]}" "h$i"; done
-exposed() { weft "${HOSTS[$1]}" "h$1" status | grep -q 'Expose: .*(exposed)'; }
-for i in 1 2; do check "h$i: the bridge has its address" until_ok 20 exposed "$i"; done
+for i in 1 2; do check "h$i: the bridge has its address" until_ok 20 exposed "${HOSTS[$i]}" "h$i"; done
 check "podman on h1 has the busybox image" pm 1 image exists "$IMG"
 check "podman sees weft's network through its CNI backend" \
   contains "$(pm 1 network ls --format '{{.Name}}')" "$NET"

@@ -40,9 +40,8 @@ stop_all() { for i in 1 2 3; do stop_pid "${PID[$i]}"; done; }
 start_all --password-file "$T_TMP/password"
 for i in 1 2 3; do cni_conflist "h$i" "$NET"; done
 
-exposed() { weft "${HOSTS[$1]}" "h$1" status | grep -q 'Expose: .*(exposed)'; }
-for i in 1 2 3; do check "h$i: the bridge has its address from IPAM" until_ok 20 exposed "$i"; done
-sleeve_ready() { weft "${HOSTS[$1]}" "h$1" status | grep -q "Sleeve: ready (a"; }
+for i in 1 2 3; do check "h$i: the bridge has its address from IPAM" until_ok 20 exposed "${HOSTS[$i]}" "h$i"; done
+sleeve_ready() { weft "${HOSTS[$1]}" "h$1" status | grep -E "Sleeve: ready \((aes-256-gcm|chacha20-poly1305)\)"; }
 check "h1 says it seals with an AEAD" until_ok 10 sleeve_ready 1
 check "h1's bridge has the sleeve's MTU (1500 - 97)" \
   bash -c 'ip -n "$1" link show weft | grep -q "mtu 1403"' _ "${HOSTS[1]}"
@@ -75,6 +74,12 @@ all_pairs() {
   done; done
 }
 all_pairs "encrypted" " (h1-h3 relayed through h2)"
+
+# The MTU: 1403 bytes of IP fit a sealed datagram on a 1500-byte underlay, also relayed;
+# a 1,400-byte ping (1428 bytes) with DF gets the MTU answer.
+big() { in_ns "${POD[1]}" ping -M do -s "$1" -c 1 -W 2 "${IP[3]}" 2>&1; }
+check "a 1403-byte DF packet crosses the sleeve, relayed" bash -c 'grep -q " 0% packet loss" <<<"$1"' _ "$(big 1375)"
+check "a 1,400-byte DF ping gets the MTU answer (1403)" bash -c 'grep -Eq "mtu ?= ?1403" <<<"$1"' _ "$(big 1400)"
 
 # The payload a pod sends, and a capture of every frame on the underlay's switch.
 SECRET="weft-secret-$$"

@@ -165,6 +165,10 @@ cnitool_on() {
     cnitool "$cmd" "$net" "/run/netns/$pod"
 }
 
+# exposed HOST_NS HOST: HOST's weftd has put its IPAM address on the bridge (pods can be
+# attached and route through it). For until_ok.
+exposed() { weft "$1" "$2" status | grep -q 'Expose: .*(exposed)'; }
+
 # block_vxlan FROM TO: the switch drops VXLAN (UDP 6784) from host FROM to host TO (a
 # one-way block; call it twice for both ways). unblock_vxlan lifts every such block.
 block_vxlan() {

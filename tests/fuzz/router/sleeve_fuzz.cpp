@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Fuzzes what weftd does with a UDP datagram from anyone on the underlay: the sleeve header,
 // the opener (plaintext and sealed connections) and the record parser it runs after
-// decryption. Never crashes; records that parse re-encode to the same bytes.
+// decryption, and the ICMP answer to a pod's frame that is too big. Never crashes; records
+// that parse re-encode to the same bytes.
 #include "weft/base/assert.hpp"
+#include "weft/router/pmtu.hpp"
 #include "weft/router/sleeve_crypto.hpp"
 #include "weft/router/sleeve_wire.hpp"
 
@@ -18,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const PeerName remote(0xa1);
   std::vector<std::uint8_t> bytes(data + 1, data + size);
   std::vector<SleeveRecord> out;
-  switch (data[0] % 3) {
+  switch (data[0] % 4) {
     case 0: {  // a connection without a password
       SleeveOpener rx(remote, false, SleeveKey{});
       if (auto r = rx.open(bytes, out); !r) {
@@ -30,6 +32,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       SleeveOpener rx(remote, true, SleeveKey{7});
       auto r = rx.open(bytes, out);
       WEFT_ASSERT(!r && out.empty(), "a fuzzer cannot forge a tag");
+      break;
+    }
+    case 3: {  // a pod's frame too big for the sleeve
+      if (auto r = icmp_frag_needed(bytes, 1403)) {
+        WEFT_ASSERT(r->size() >= 14 + 20 + 8 && r->size() <= 14 + 576, "an ICMP error's size");
+      }
       break;
     }
     default: {  // the body after decryption

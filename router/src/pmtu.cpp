@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: Apache-2.0
+// ICMP "fragmentation needed" for the sleeve (pmtu.hpp). Bounds are checked before every read:
+// the frame comes from a pod.
+#include "weft/router/pmtu.hpp"
+
+#include "weft/router/sleeve_wire.hpp"
+
+#include <algorithm>
+
+namespace weft::router {
+namespace {
+
+constexpr std::size_t kEth = 14;
+constexpr std::size_t kQuoteMax = 548;  // 576 - IPv4 20 - ICMP 8: what RFC 1812 allows
+
+std::uint16_t be16(const std::uint8_t* p) {
+  return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
+}
+void put16(std::uint8_t* p, std::uint16_t v) {
+  p[0] = static_cast<std::uint8_t>(v >> 8);
+  p[1] = static_cast<std::uint8_t>(v);
+}
+
+std::uint16_t checksum(const std::uint8_t* p, std::size_t n) {
+  std::uint32_t sum = 0;
+  for (std::size_t i = 0; i + 1 < n; i += 2) sum += be16(p + i);
+  if (n % 2 != 0) sum += static_cast<std::uint32_t>(p[n - 1]) << 8;
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<std::uint16_t>(~sum);
+}
+
+bool is_icmp_error(std::uint8_t type) {
+  return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+}
+
+}  // namespace
+
+std::optional<std::vector<std::uint8_t>> icmp_frag_needed(std::span<const std::uint8_t> frame,
+                                                          std::uint16_t mtu) {
+  if (frame.size() < kEth + 20 || be16(frame.data() + 12) != 0x0800) return std::nullopt;
+  const std::uint8_t* ip = frame.data() + kEth;
+  const std::size_t ihl = static_cast<std::size_t>(ip[0] & 0x0f) * 4;
+  if ((ip[0] >> 4) != 4 || ihl < 20 || frame.size() < kEth + ihl) return std::nullopt;
+  const std::uint16_t frag = be16(ip + 6);
+  const bool df = (frag & 0x4000) != 0;
+  if (!df || (frag & 0x1fff) != 0) return std::nullopt;
+  if (ip[9] == 1) {  // never answer an ICMP error with another
+    if (frame.size() < kEth + ihl + 1 || is_icmp_error(ip[ihl])) return std::nullopt;
+  }
+  const std::size_t ip_len = std::min<std::size_t>(be16(ip + 2), frame.size() - kEth);
+  if (ip_len < ihl) return std::nullopt;
+  const std::size_t quote = std::min(ip_len, kQuoteMax);
+
+  std::vector<std::uint8_t> out(kEth + 20 + 8 + quote, 0);
+  std::uint8_t* e = out.data();
+  std::copy_n(frame.begin() + 6, 6, e);  // to the sender's MAC
+  std::copy_n(frame.begin(), 6, e + 6);  // from the MAC it sent to
+  put16(e + 12, 0x0800);
+  std::uint8_t* r = e + kEth;
+  r[0] = 0x45;
+  r[1] = 0xc0;  // internetwork control, as routers send ICMP errors
+  put16(r + 2, static_cast<std::uint16_t>(20 + 8 + quote));
+  r[8] = 64;
+  r[9] = 1;
+  std::copy_n(ip + 16, 4, r + 12);  // from the packet's destination: the path's answer
+  std::copy_n(ip + 12, 4, r + 16);  // to its source
+  put16(r + 10, checksum(r, 20));
+  std::uint8_t* icmp = r + 20;
+  icmp[0] = 3;
+  icmp[1] = 4;
+  put16(icmp + 6, mtu);
+  std::copy_n(ip, quote, icmp + 8);
+  put16(icmp + 2, checksum(icmp, 8 + quote));
+  return out;
+}
+
+std::uint16_t sleeve_ip_mtu(std::size_t max_datagram, std::size_t datagram_overhead) {
+  const std::size_t around = datagram_overhead + kSleeveRecordHeaderBytes + kEth;
+  return static_cast<std::uint16_t>(max_datagram > around + 68 ? max_datagram - around : 68);
+}
+
+}  // namespace weft::router

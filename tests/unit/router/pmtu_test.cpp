@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: Apache-2.0
+// ICMP "fragmentation needed" for frames too big for the sleeve: a well-formed answer to
+// the sender (checksums, addresses swapped, the MTU, the quoted packet), and silence for
+// everything a router must not answer.
+#include "weft/router/pmtu.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+using namespace weft::router;
+
+namespace {
+
+std::uint16_t sum16(const std::uint8_t* p, std::size_t n) {
+  std::uint32_t s = 0;
+  for (std::size_t i = 0; i + 1 < n; i += 2) s += static_cast<std::uint32_t>(p[i] << 8 | p[i + 1]);
+  if (n % 2) s += static_cast<std::uint32_t>(p[n - 1]) << 8;
+  while (s >> 16) s = (s & 0xffff) + (s >> 16);
+  return static_cast<std::uint16_t>(s);
+}
+
+// A pod's frame: 02:..:01 -> 02:..:02, IPv4 10.32.0.5 -> 10.44.0.1, protocol `proto`.
+std::vector<std::uint8_t> frame(std::size_t ip_len, std::uint16_t flags_frag, std::uint8_t proto,
+                                std::uint8_t first_payload_byte = 0) {
+  std::vector<std::uint8_t> f(14 + ip_len, 0xab);
+  const std::uint8_t hdr[] = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0};
+  std::copy(std::begin(hdr), std::end(hdr), f.begin());
+  std::uint8_t* ip = f.data() + 14;
+  ip[0] = 0x45;
+  ip[1] = 0;
+  ip[2] = static_cast<std::uint8_t>(ip_len >> 8);
+  ip[3] = static_cast<std::uint8_t>(ip_len);
+  ip[6] = static_cast<std::uint8_t>(flags_frag >> 8);
+  ip[7] = static_cast<std::uint8_t>(flags_frag);
+  ip[8] = 64;
+  ip[9] = proto;
+  const std::uint8_t src[] = {10, 32, 0, 5}, dst[] = {10, 44, 0, 1};
+  std::copy(std::begin(src), std::end(src), ip + 12);
+  std::copy(std::begin(dst), std::end(dst), ip + 16);
+  ip[20] = first_payload_byte;
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("a DF packet too big gets fragmentation-needed with the MTU", "[router][pmtu]") {
+  const auto f = frame(1450, 0x4000, 6);
+  auto r = icmp_frag_needed(f, 1403);
+  REQUIRE(r);
+  REQUIRE(r->size() == 14 + 20 + 8 + 548);
+  const std::uint8_t* e = r->data();
+  CHECK(std::equal(e, e + 6, f.begin() + 6));  // back to the sender's MAC
+  CHECK(std::equal(e + 6, e + 12, f.begin()));
+  const std::uint8_t* ip = e + 14;
+  CHECK(ip[0] == 0x45);
+  CHECK(ip[9] == 1);
+  CHECK(sum16(ip, 20) == 0xffff);  // the header checksum holds
+  CHECK(std::vector<std::uint8_t>(ip + 12, ip + 16) == std::vector<std::uint8_t>{10, 44, 0, 1});
+  CHECK(std::vector<std::uint8_t>(ip + 16, ip + 20) == std::vector<std::uint8_t>{10, 32, 0, 5});
+  const std::uint8_t* icmp = ip + 20;
+  CHECK(icmp[0] == 3);
+  CHECK(icmp[1] == 4);
+  CHECK((icmp[6] << 8 | icmp[7]) == 1403);
+  CHECK(sum16(icmp, 8 + 548) == 0xffff);
+  CHECK(std::equal(icmp + 8, icmp + 8 + 548, f.begin() + 14));  // the packet, quoted
+  // A ping (ICMP echo, not an error) with DF is answered too; a short packet is quoted whole.
+  auto ping = icmp_frag_needed(frame(100, 0x4000, 1, 8), 1403);
+  REQUIRE(ping);
+  CHECK(ping->size() == 14 + 20 + 8 + 100);
+}
+
+TEST_CASE("what a router must not answer gets no answer", "[router][pmtu]") {
+  CHECK_FALSE(icmp_frag_needed(frame(1450, 0, 6), 1403));            // no DF: not ours to say
+  CHECK_FALSE(icmp_frag_needed(frame(1450, 0x4000 | 10, 6), 1403));  // a later fragment
+  CHECK_FALSE(icmp_frag_needed(frame(1450, 0x4000, 1, 3), 1403));    // an ICMP error itself
+  auto arp = frame(60, 0x4000, 6);
+  arp[12] = 0x08;
+  arp[13] = 0x06;
+  CHECK_FALSE(icmp_frag_needed(arp, 1403));
+  auto v6 = frame(60, 0x4000, 6);
+  v6[14] = 0x60;
+  CHECK_FALSE(icmp_frag_needed(v6, 1403));
+  const auto f = frame(1450, 0x4000, 6);
+  for (std::size_t n = 0; n < 14 + 20; ++n) {
+    CHECK_FALSE(icmp_frag_needed(std::span(f).first(n), 1403));
+  }
+  // A header claiming more than the frame holds quotes only what is there.
+  auto cut = icmp_frag_needed(std::span(f).first(14 + 40), 1403);
+  REQUIRE(cut);
+  CHECK(cut->size() == 14 + 20 + 8 + 40);
+}
+
+TEST_CASE("the sleeve's IP MTU follows the datagram size", "[router][pmtu]") {
+  CHECK(sleeve_ip_mtu(1472, 20 + 16) == 1403);  // a 1500-byte underlay, sealed
+  CHECK(sleeve_ip_mtu(1472, 20) == 1419);       // unsealed
+  CHECK(sleeve_ip_mtu(50, 36) == 68);           // never below IPv4's minimum
+}
