@@ -14,6 +14,9 @@ bash bench/weftd_mesh_bench.sh "$build"
 # Pods on two hosts: weft's fast path vs a hand-built VXLAN vs the veth underlay (root).
 bash bench/fastdp_iperf_bench.sh "$build"
 STREAMS=4 bash bench/fastdp_iperf_bench.sh "$build"
+# Pods on two hosts over weft's sleeve (encrypted, plain) vs fastd and tinc, 1 and 4 streams
+# (root). Without fastd or tinc (make deps installs them) it skips (exit 77) and the run goes on.
+bash bench/sleeve_iperf_bench.sh "$build" || [ $? -eq 77 ]
 # CNI ADD/DEL latency over 200 pods: weft-cni vs bridge + host-local (root).
 bash bench/cni_latency_bench.sh "$build"
 # The 100-peer IPAM simulation over 10,000 seeds (~2 h on 2 cores); IPAM_SIM_SEEDS overrides.

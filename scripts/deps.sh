@@ -20,6 +20,8 @@ TEST_PKGS=(
   socat busybox-static iperf3
   # A real runtime driving weft-cni: podman with its CNI backend (runc: see 090_podman).
   podman runc
+  # The userspace tunnels bench/sleeve_iperf_bench.sh measures the sleeve against.
+  fastd tinc
 )
 
 missing=()

@@ -55,7 +55,7 @@ router::SleeveCipher measure_cipher() {
       aes >= chacha ? router::SleeveCipher::aes256gcm : router::SleeveCipher::chacha20poly1305;
   log::info(
       "sleeve: sealing 1400-byte frames on this core: aes-256-gcm {:.1f} Gbit/s, "
-      "chacha20-poly1305 {:.1f} Gbit/s; sealing with {}",
+      "chacha20-poly1305 {:.1f} Gbit/s; encrypted links seal with {}",
       aes, chacha, router::to_string(pick));
   return pick;
 }
@@ -101,7 +101,7 @@ Result<void> Sleeve::start(netlink::Netlink& nl, const std::string& bridge, std:
   // Asio waits on duplicates of the fds for readability; reads go through the wrappers.
   tap_wait_ = std::make_unique<boost::asio::posix::stream_descriptor>(io_, ::dup(tap_->fd()));
   udp_wait_ = std::make_unique<boost::asio::posix::stream_descriptor>(io_, ::dup(udp_->fd()));
-  log::info("sleeve: weft-tap on {} (mtu {}), UDP {}:{}, sealing with {}", bridge, mtu,
+  log::info("sleeve: weft-tap on {} (mtu {}), UDP {}:{}; encrypted links seal with {}", bridge, mtu,
             host.to_string(), port, router::to_string(cipher_));
   read_tap();
   read_udp();
