@@ -4,7 +4,9 @@
 # With a password: every connection takes the encrypted sleeve, every pod pings every other,
 # and a capture of the whole underlay never holds a payload sent between pods. Then the same
 # hosts restart without a password and with --no-fastdp: the plaintext sleeve carries the
-# pods, and the same capture does find the payload (so the capture works).
+# pods, and the same capture does find the payload (so the capture works). Last, without
+# either: the fast path between neighbours, h1-h3 still relayed over the sleeve, and VXLAN
+# blocked one way between h1 and h2 moves that pair to the sleeve and back.
 . "$(dirname "$0")/lib.sh"
 require_root_netns
 command -v cnitool >/dev/null || skip "cnitool is not installed (make deps builds it)"
@@ -131,6 +133,31 @@ check "--no-fastdp floods to no peer over VXLAN" \
 all_pairs "unencrypted"
 capture_has_secret plain
 check "the same capture without a password does hold the payload" test $? = 0
+
+# Without a password and with the fast path: h1-h2 and h2-h3 take VXLAN, and h1-h3 (cut)
+# is relayed over the sleeve by h2, whose own links are on the fast path.
+stop_all
+start_all
+check "h2's connections take the fast path" until_ok 10 conns_say 2 "(h1) fastdp mtu=1450"
+check "h1 reaches h3 over the sleeve only (relayed)" \
+  until_ok 10 bash -c 'ip netns exec "$1" "$2" --run-dir "$3" status | grep -q "Sleeve: ready (.*), 1 peers"' \
+  _ "${HOSTS[1]}" "$WEFT_BIN_DIR/weft" "$T_TMP/h1/run"
+all_pairs "fast path and relay"
+hb_heard() { weft "${HOSTS[$1]}" "h$1" status | grep -q "Heartbeats: $2 of $2 peers"; }
+check "h1 hears h2's heartbeats (its one flood peer)" until_ok 10 hb_heard 1 1
+check "h2 hears h1's and h3's" until_ok 10 hb_heard 2 2
+# VXLAN blocked from h1 to h2 only: both ends move the other to the sleeve, pods keep
+# talking; unblocked, both come back to the fast path.
+block_vxlan 1 2
+check "h1 moves h2 to the sleeve, saying why" \
+  until_ok 10 conns_say 1 "(h2) sleeve mtu=1450 (fastdp failing: 198.18.0.2 has not heard this host's VXLAN heartbeats"
+check "h2 moves h1 to the sleeve too" \
+  until_ok 10 conns_say 2 "(h1) sleeve mtu=1450 (fastdp failing: no VXLAN heartbeat from 198.18.0.1"
+all_pairs "VXLAN blocked h1->h2"
+unblock_vxlan
+check "h1 moves h2 back to the fast path" until_ok 10 conns_say 1 "(h2) fastdp mtu=1450"
+check "h2 moves h1 back too" until_ok 10 conns_say 2 "(h1) fastdp mtu=1450"
+all_pairs "unblocked"
 
 for i in 1 2 3; do cnitool_on "${HOSTS[$i]}" "h$i" del "$NET" "${POD[$i]}" >/dev/null; done
 finish
