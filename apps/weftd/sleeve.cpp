@@ -7,6 +7,7 @@
 
 #include "weft/base/log.hpp"
 #include "weft/gossip/mesh_runner.hpp"
+#include "weft/router/offload.hpp"
 #include "weft/router/pmtu.hpp"
 
 #include <algorithm>
@@ -19,7 +20,8 @@ namespace {
 
 constexpr std::size_t kBurst = 64;             // frames or datagrams per loop turn
 constexpr std::size_t kSlotBytes = 16 * 1024;  // a datagram of up to a 9000-byte jumbo underlay
-constexpr std::size_t kMaxFrame = 65535;
+// One TAP read: a virtio-net header and a frame of up to 64 KiB of IP (a TCP super-frame).
+constexpr std::size_t kMaxRead = 128 * 1024;
 
 TimePoint now() {
   return gossip::steady_now();
@@ -86,7 +88,7 @@ Sleeve::~Sleeve() = default;
 Result<void> Sleeve::start(netlink::Netlink& nl, const std::string& bridge, std::uint32_t mtu,
                            const IpAddress& host, std::uint16_t port, std::size_t max_datagram) {
   max_datagram_ = max_datagram;
-  auto tap = router::TapDevice::open("weft-tap");
+  auto tap = router::TapDevice::open("weft-tap", /*offload=*/true);
   if (!tap) return tap.error();
   if (auto r = nl.set_mtu("weft-tap", mtu); !r) return r.error();
   if (auto r = nl.set_master("weft-tap", bridge); !r) return r.error();
@@ -95,14 +97,15 @@ Result<void> Sleeve::start(netlink::Netlink& nl, const std::string& bridge, std:
   if (!udp) return udp.error();
   tap_.emplace(std::move(*tap));
   udp_.emplace(std::move(*udp));
-  frame_buf_.resize(kMaxFrame);
+  frame_buf_.resize(kMaxRead);
   slots_.resize(kBurst);
   for (auto& s : slots_) s.bytes.resize(kSlotBytes);
   // Asio waits on duplicates of the fds for readability; reads go through the wrappers.
   tap_wait_ = std::make_unique<boost::asio::posix::stream_descriptor>(io_, ::dup(tap_->fd()));
   udp_wait_ = std::make_unique<boost::asio::posix::stream_descriptor>(io_, ::dup(udp_->fd()));
-  log::info("sleeve: weft-tap on {} (mtu {}), UDP {}:{}; encrypted links seal with {}", bridge, mtu,
-            host.to_string(), port, router::to_string(cipher_));
+  log::info("sleeve: weft-tap on {} (mtu {}, {}), UDP {}:{}; encrypted links seal with {}", bridge,
+            mtu, tap_->offload() ? "TSO" : "no offloads", host.to_string(), port,
+            router::to_string(cipher_));
   read_tap();
   read_udp();
   return ok();
@@ -159,22 +162,41 @@ void Sleeve::read_tap() {
   tap_wait_->async_wait(boost::asio::posix::stream_descriptor::wait_read,
                         [this](const boost::system::error_code& ec) {
                           if (ec || stopping_ || !tap_) return;
-                          const TimePoint t = now();
-                          for (std::size_t i = 0; i < kBurst; ++i) {
-                            auto n = tap_->read(frame_buf_);
-                            if (!n) {
-                              log::error("sleeve: {}", n.error().message());
-                              break;
-                            }
-                            if (!*n) break;
-                            const std::span<const std::uint8_t> frame(frame_buf_.data(), **n);
-                            // queue copies the frame into its datagram, so the buffer
-                            // is free again and frames to one peer share datagrams.
-                            for (const auto& hop : forwarder_.from_bridge(frame, t)) queue(hop, t);
-                          }
-                          flush(now());
+                          drain_tap();
                           read_tap();
                         });
+}
+
+void Sleeve::drain_tap() {
+  const TimePoint t = now();
+  for (std::size_t i = 0; i < kBurst; ++i) {
+    auto n = tap_->read(frame_buf_);
+    if (!n) {
+      log::error("sleeve: {}", n.error().message());
+      break;
+    }
+    if (!*n) break;
+    const std::span<std::uint8_t> read(frame_buf_.data(), **n);
+    frames_.clear();
+    if (tap_->vnet_header()) {
+      // A TCP super-frame becomes its segments, checksums completed (offload.hpp).
+      if (auto r = router::finish_offloads(read, segments_, frames_); !r) {
+        drop("offload");
+        continue;
+      }
+    } else {
+      frames_.emplace_back(read.data(), read.size());
+    }
+    // queue copies each frame into its datagram, so the buffers are free again and
+    // frames to one peer share datagrams.
+    for (const auto frame : frames_) {
+      for (const auto& hop : forwarder_.from_bridge(frame, t)) queue(hop, t);
+    }
+    // A super-frame fills dozens of datagrams: send them before reading more, so the
+    // socket's queue takes them in bursts it can hold.
+    if (frames_.size() > 1) flush(t);
+  }
+  flush(now());
 }
 
 void Sleeve::queue(const router::SleeveHop& hop, TimePoint t) {

@@ -68,6 +68,7 @@ class Sleeve {
  private:
   struct LinkState;
   void read_tap();
+  void drain_tap();
   void read_udp();
   void on_datagram(router::UdpSlot& slot, TimePoint now);
   void queue(const router::SleeveHop& hop, TimePoint now);
@@ -86,6 +87,8 @@ class Sleeve {
   router::SleeveForwarder forwarder_;
   std::map<PeerName, std::unique_ptr<LinkState>> links_;
   std::vector<std::uint8_t> frame_buf_;
+  std::vector<std::uint8_t> segments_;                 // a super-frame's segments
+  std::vector<std::span<const std::uint8_t>> frames_;  // one read's wire-ready frames
   std::vector<router::UdpSlot> slots_;
   std::vector<router::SleeveRecord> records_;
   std::map<std::string, std::uint64_t> drops_;  // by reason, not yet published

@@ -44,9 +44,15 @@ Result<UdpSocket> UdpSocket::bind(const IpAddress& host, std::uint16_t port) {
   UdpSocket s(fd);
   // Bursts of frames from pods arrive faster than one loop turn drains them; a deeper
   // queue trades a little memory for fewer drops (the kernel caps it at rmem_max).
+  // FORCE (weftd has CAP_NET_ADMIN) goes past net.core.[rw]mem_max, which is 208 KiB by
+  // default: a TCP super-frame alone fills ~45 datagrams.
   const int bytes = 4 << 20;
-  (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
-  (void)::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0) {
+    (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+  }
+  if (::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof bytes) != 0) {
+    (void)::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+  }
   const sockaddr_in a = to_sockaddr({host, port});
   if (::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) {
     return sys_error("bind " + where,
