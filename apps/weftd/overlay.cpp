@@ -40,13 +40,9 @@ void Daemon::plan_overlays() {
         plan.failing.insert(*ip);
       }
     }
-    if (why.empty()) {
-      plan.fastdp.insert(*ip);
-    } else if (plan.failing.contains(*ip)) {
-      plan.fastdp.insert(*ip);
-      plan.sleeve_why[c.address] = why;
-      plan.sleeve_peers.insert(c.peer);
-    } else {
+    // A failing peer keeps its flood entry (for heartbeats) while the sleeve carries pods.
+    if (why.empty() || plan.failing.contains(*ip)) plan.fastdp.insert(*ip);
+    if (!why.empty()) {
       plan.sleeve_why[c.address] = why;
       plan.sleeve_peers.insert(c.peer);
     }
@@ -114,13 +110,14 @@ void Daemon::apply_fallback(const std::set<IpAddress>& before) {
 }
 
 void Daemon::ensure_sleeve() {
-  if (sleeve_ || !fastdp_ || stopping_) return;
+  if ((sleeve_ && sleeve_->running()) || !fastdp_ || stopping_) return;
   auto host = IpAddress::parse(config_.host);
   if (!host) {
     sleeve_status_ = "failed: --host " + config_.host + ": " + host.error().message();
     return;
   }
-  sleeve_ = std::make_unique<Sleeve>(io_, metrics_, identity_.name);
+  // Made once (it measures the ciphers); only start is tried again after a failure.
+  if (!sleeve_) sleeve_ = std::make_unique<Sleeve>(io_, metrics_, identity_.name);
   const std::size_t max_datagram = underlay_mtu_ > router::kSleeveUdpOverheadV4
                                        ? underlay_mtu_ - router::kSleeveUdpOverheadV4
                                        : 1472;
@@ -132,7 +129,6 @@ void Daemon::ensure_sleeve() {
       log::error("sleeve: {}", r.error().message());
     }
     sleeve_status_ = "failed: " + r.error().message();
-    sleeve_.reset();
     return;
   }
   sleeve_status_ = "ready";

@@ -147,12 +147,6 @@ std::vector<PeerName> Sleeve::left_sleeve(const std::set<PeerName>& next) const 
   return out;
 }
 
-std::optional<Sleeve::LinkStats> Sleeve::stats(PeerName peer) const {
-  auto it = links_.find(peer);
-  if (it == links_.end()) return std::nullopt;
-  return it->second->stats;
-}
-
 void Sleeve::drop(const char* reason, std::uint64_t n) {
   drops_[reason] += n;
 }
@@ -209,9 +203,7 @@ void Sleeve::queue(const router::SleeveHop& hop, TimePoint t) {
   if (l.pending.empty()) l.tx.begin(l.pending);
   if (l.tx.append(l.pending, hop.record, max_datagram_)) return;
   if (l.pending.size() > router::kSleeveHeaderBytes) {
-    l.tx.finish(l.pending, t);
-    l.ready.push_back(std::move(l.pending));
-    l.pending.clear();
+    close_datagram(l, t);
     l.tx.begin(l.pending);
     if (l.tx.append(l.pending, hop.record, max_datagram_)) return;
   }
@@ -231,14 +223,18 @@ void Sleeve::queue(const router::SleeveHop& hop, TimePoint t) {
   drop("too_big");
 }
 
+void Sleeve::close_datagram(LinkState& l, TimePoint t) {
+  if (l.pending.size() > router::kSleeveHeaderBytes) {  // holds records: seal it
+    l.tx.finish(l.pending, t);
+    l.ready.push_back(std::move(l.pending));
+  }
+  l.pending.clear();
+}
+
 void Sleeve::flush(TimePoint t) {
   std::vector<router::UdpOutgoing> out;
   for (auto& [peer, l] : links_) {
-    if (l->pending.size() > router::kSleeveHeaderBytes) {
-      l->tx.finish(l->pending, t);
-      l->ready.push_back(std::move(l->pending));
-    }
-    l->pending.clear();
+    close_datagram(*l, t);
     for (const auto& d : l->ready) {
       out.push_back({d, l->link.endpoint});
       ++l->stats.packets_sent;

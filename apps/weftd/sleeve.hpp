@@ -56,7 +56,6 @@ class Sleeve {
   [[nodiscard]] bool running() const noexcept { return tap_.has_value(); }
   [[nodiscard]] router::SleeveCipher cipher() const noexcept { return cipher_; }
   [[nodiscard]] std::string tap_name() const { return tap_ ? tap_->name() : std::string(); }
-  [[nodiscard]] std::optional<LinkStats> stats(PeerName peer) const;
   /// Peers in the sleeve set now that are not in `next` (they moved to the fast path).
   [[nodiscard]] std::vector<PeerName> left_sleeve(const std::set<PeerName>& next) const;
   [[nodiscard]] std::vector<MacAddress> macs_of(PeerName peer) const {
@@ -72,6 +71,8 @@ class Sleeve {
   void read_udp();
   void on_datagram(router::UdpSlot& slot, TimePoint now);
   void queue(const router::SleeveHop& hop, TimePoint now);
+  /// Seals the link's datagram in progress, if it holds records, for the next flush.
+  void close_datagram(LinkState& l, TimePoint now);
   void flush(TimePoint now);
   void drop(const char* reason, std::uint64_t n = 1);
 

@@ -5,6 +5,8 @@
 
 #include "weft/base/error.hpp"
 
+#include "inet_checksum.hpp"
+
 #include <algorithm>
 #include <string>
 
@@ -15,33 +17,20 @@ constexpr std::size_t kEth = 14;
 constexpr std::uint8_t kTcp = 6;
 constexpr std::uint8_t kFin = 0x01, kPsh = 0x08, kCwr = 0x80;
 
-std::uint16_t be16(const std::uint8_t* p) {
-  return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
-}
+using detail::be16;
+using detail::checksum_fold;
+using detail::checksum_sum;
+using detail::put16;
+
 std::uint32_t be32(const std::uint8_t* p) {
   return static_cast<std::uint32_t>(p[0]) << 24 | static_cast<std::uint32_t>(p[1]) << 16 |
          static_cast<std::uint32_t>(p[2]) << 8 | p[3];
-}
-void put16(std::uint8_t* p, std::uint16_t v) {
-  p[0] = static_cast<std::uint8_t>(v >> 8);
-  p[1] = static_cast<std::uint8_t>(v);
 }
 void put32(std::uint8_t* p, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<std::uint8_t>(v >> (24 - 8 * i));
 }
 std::uint16_t le16(const std::uint8_t* p) {
   return static_cast<std::uint16_t>(p[0] | p[1] << 8);
-}
-
-// The ones'-complement sum of 16-bit big-endian words, not yet folded or complemented.
-std::uint64_t sum(const std::uint8_t* p, std::size_t n, std::uint64_t acc = 0) {
-  for (std::size_t i = 0; i + 1 < n; i += 2) acc += be16(p + i);
-  if (n % 2 != 0) acc += static_cast<std::uint64_t>(p[n - 1]) << 8;
-  return acc;
-}
-std::uint16_t fold(std::uint64_t acc) {
-  while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
-  return static_cast<std::uint16_t>(~acc);
 }
 
 Error bad(const std::string& what) {
@@ -56,7 +45,8 @@ Result<void> complete_checksum(std::span<std::uint8_t> frame, const VnetHeader& 
                std::to_string(h.csum_offset) + " beyond its " + std::to_string(frame.size()) +
                " bytes");
   }
-  std::uint16_t c = fold(sum(frame.data() + h.csum_start, frame.size() - h.csum_start));
+  std::uint16_t c =
+      checksum_fold(checksum_sum(frame.data() + h.csum_start, frame.size() - h.csum_start));
   if (c == 0 && h.csum_offset == 6) c = 0xffff;  // UDP: 0 would mean "no checksum"
   put16(frame.data() + at, c);
   return ok();
@@ -102,17 +92,17 @@ Result<void> segment_tcp(std::span<const std::uint8_t> frame, const VnetHeader& 
       put16(sip + 2, static_cast<std::uint16_t>(ip_hl + tcp_len));
       put16(sip + 4, static_cast<std::uint16_t>(id + i));
       put16(sip + 10, 0);
-      put16(sip + 10, fold(sum(sip, ip_hl)));
-      pseudo = sum(sip + 12, 8) + kTcp + tcp_len;
+      put16(sip + 10, checksum_fold(checksum_sum(sip, ip_hl)));
+      pseudo = checksum_sum(sip + 12, 8) + kTcp + tcp_len;
     } else {
       put16(sip + 4, static_cast<std::uint16_t>(tcp_len));
-      pseudo = sum(sip + 8, 32) + kTcp + tcp_len;
+      pseudo = checksum_sum(sip + 8, 32) + kTcp + tcp_len;
     }
     put32(stcp + 4, seq + static_cast<std::uint32_t>(i * mss));
     if (i + 1 < n) stcp[13] &= static_cast<std::uint8_t>(~(kFin | kPsh));
     if (i > 0) stcp[13] &= static_cast<std::uint8_t>(~kCwr);
     put16(stcp + 16, 0);
-    put16(stcp + 16, fold(sum(stcp, tcp_len, pseudo)));
+    put16(stcp + 16, checksum_fold(checksum_sum(stcp, tcp_len, pseudo)));
     out.emplace_back(s, headers + len);
     at += headers + len;
   }

@@ -5,6 +5,8 @@
 
 #include "weft/router/sleeve_wire.hpp"
 
+#include "inet_checksum.hpp"
+
 #include <algorithm>
 
 namespace weft::router {
@@ -13,20 +15,11 @@ namespace {
 constexpr std::size_t kEth = 14;
 constexpr std::size_t kQuoteMax = 548;  // 576 - IPv4 20 - ICMP 8: what RFC 1812 allows
 
-std::uint16_t be16(const std::uint8_t* p) {
-  return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
-}
-void put16(std::uint8_t* p, std::uint16_t v) {
-  p[0] = static_cast<std::uint8_t>(v >> 8);
-  p[1] = static_cast<std::uint8_t>(v);
-}
+using detail::be16;
+using detail::put16;
 
 std::uint16_t checksum(const std::uint8_t* p, std::size_t n) {
-  std::uint32_t sum = 0;
-  for (std::size_t i = 0; i + 1 < n; i += 2) sum += be16(p + i);
-  if (n % 2 != 0) sum += static_cast<std::uint32_t>(p[n - 1]) << 8;
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<std::uint16_t>(~sum);
+  return detail::checksum_fold(detail::checksum_sum(p, n));
 }
 
 bool is_icmp_error(std::uint8_t type) {

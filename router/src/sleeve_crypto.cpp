@@ -18,7 +18,6 @@ struct AeadKeys {
   // libsodium's AES-GCM state must be 16-byte aligned; it holds the expanded key schedule,
   // so sealing does not redo it per datagram.
   alignas(16) crypto_aead_aes256gcm_state aes{};
-  bool aes_ready = false;
   SleeveKey chacha{};
   SleeveKey ratchet{};  // the key both are derived from, and the next epoch's is
 
@@ -66,7 +65,6 @@ std::unique_ptr<detail::AeadKeys> schedule(const SleeveKey& key) {
     SleeveKey aes = keyed_hash(key, "weft-sleeve:aes-256-gcm");
     crypto_aead_aes256gcm_beforenm(&k->aes, aes.data());
     sodium_memzero(aes.data(), aes.size());
-    k->aes_ready = true;
   }
   return k;
 }
@@ -90,12 +88,6 @@ Nonce nonce_for(std::uint64_t counter) {
   Nonce n{};
   for (int i = 0; i < 8; ++i) n[4 + i] = static_cast<std::uint8_t>(counter >> (56 - 8 * i));
   return n;
-}
-
-std::uint64_t read_counter(std::span<const std::uint8_t> datagram) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = v << 8 | datagram[12 + i];
-  return v;
 }
 
 }  // namespace
@@ -260,7 +252,7 @@ Result<void> SleeveOpener::open_sealed(const SleeveHeader& h, std::span<std::uin
             "): dropped");
   }
 
-  const Nonce nonce = nonce_for(read_counter(datagram));
+  const Nonce nonce = nonce_for(h.counter);
   const std::size_t body = datagram.size() - kSleeveHeaderBytes - kSleeveTagBytes;
   std::uint8_t* c = datagram.data() + kSleeveHeaderBytes;
   const std::uint8_t* tag = c + body;
