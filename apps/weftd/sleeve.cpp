@@ -264,6 +264,7 @@ void Sleeve::read_udp() {
                             }
                             const TimePoint t = now();
                             for (std::size_t i = 0; i < *n; ++i) on_datagram(slots_[i], t);
+                            write_coalesced();  // before the slots are reused
                             flush(t);
                             if (*n < slots_.size()) break;
                           }
@@ -308,11 +309,10 @@ void Sleeve::on_datagram(router::UdpSlot& slot, TimePoint t) {
   for (const auto& r : records_) {
     const auto d = forwarder_.from_peer(r, t);
     if (d.to_bridge) {
-      auto w = tap_->write(r.frame);
-      if (!w) {
-        log::error("sleeve: {}", w.error().message());
-      } else if (!*w) {
-        drop("tap_queue_full");
+      if (tap_->vnet_header()) {
+        coalescer_.add(r.frame);  // written after the batch, merged where GRO would
+      } else {
+        tap_result(tap_->write(r.frame));
       }
     } else if (d.relay) {
       queue(*d.relay, t);
@@ -320,6 +320,22 @@ void Sleeve::on_datagram(router::UdpSlot& slot, TimePoint t) {
       drop(d.dropped);
     }
   }
+}
+
+void Sleeve::tap_result(const Result<bool>& w) {
+  if (!w) {
+    log::error("sleeve: {}", w.error().message());
+  } else if (!*w) {
+    drop("tap_queue_full");
+  }
+}
+
+void Sleeve::write_coalesced() {
+  coalescer_.flush(
+      [this](const router::VnetHeader& h, std::span<const std::span<const std::uint8_t>> parts) {
+        const auto vnet = router::encode_vnet_header(h);
+        tap_result(tap_->write(vnet, parts));
+      });
 }
 
 void Sleeve::publish_metrics() {
@@ -346,6 +362,16 @@ void Sleeve::publish_metrics() {
     add("weft_sleeve_replays_total", "Sleeve datagrams dropped as replayed or too old.",
         {{"peer", p}}, l->stats.replays, l->published.replays);
   }
+  const auto gro = [&](const char* name, const char* help, std::uint64_t now_v,
+                       std::uint64_t& was) {
+    if (now_v > was) metrics_.counter(name, help, {}).inc(static_cast<double>(now_v - was));
+    was = now_v;
+  };
+  gro("weft_sleeve_gro_segments_total",
+      "Received TCP segments merged into super-frames before weft-tap (receive offload).",
+      coalescer_.merged_segments(), published_gro_segments_);
+  gro("weft_sleeve_gro_frames_total", "Super-frames written to weft-tap with GSO.",
+      coalescer_.super_frames(), published_gro_frames_);
   for (auto& [reason, n] : drops_) {
     metrics_
         .counter("weft_sleeve_dropped_total", "Frames and datagrams the sleeve dropped, by why.",

@@ -8,6 +8,7 @@
 #include "weft/base/metrics.hpp"
 #include "weft/gossip/mesh.hpp"
 #include "weft/netlink/netlink.hpp"
+#include "weft/router/coalesce.hpp"
 #include "weft/router/sleeve_crypto.hpp"
 #include "weft/router/sleeve_forward.hpp"
 #include "weft/router/tap_device.hpp"
@@ -74,6 +75,9 @@ class Sleeve {
   /// Seals the link's datagram in progress, if it holds records, for the next flush.
   void close_datagram(LinkState& l, TimePoint now);
   void flush(TimePoint now);
+  /// Writes the batch's frames for the bridge, merged by the coalescer.
+  void write_coalesced();
+  void tap_result(const Result<bool>& w);
   void drop(const char* reason, std::uint64_t n = 1);
 
   boost::asio::io_context& io_;
@@ -86,6 +90,8 @@ class Sleeve {
   std::unique_ptr<boost::asio::posix::stream_descriptor> tap_wait_;
   std::unique_ptr<boost::asio::posix::stream_descriptor> udp_wait_;
   router::SleeveForwarder forwarder_;
+  router::FrameCoalescer coalescer_;
+  std::uint64_t published_gro_segments_ = 0, published_gro_frames_ = 0;
   std::map<PeerName, std::unique_ptr<LinkState>> links_;
   std::vector<std::uint8_t> frame_buf_;
   std::vector<std::uint8_t> segments_;                 // a super-frame's segments

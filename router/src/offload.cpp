@@ -117,6 +117,16 @@ Result<VnetHeader> decode_vnet_header(std::span<const std::uint8_t> read) {
   return VnetHeader{p[0], p[1], le16(p + 2), le16(p + 4), le16(p + 6), le16(p + 8)};
 }
 
+std::array<std::uint8_t, kVnetHdrBytes> encode_vnet_header(const VnetHeader& h) {
+  std::array<std::uint8_t, kVnetHdrBytes> b{h.flags, h.gso_type};
+  for (std::size_t i = 0; i < 4; ++i) {
+    const std::uint16_t v = std::array{h.hdr_len, h.gso_size, h.csum_start, h.csum_offset}[i];
+    b[2 + 2 * i] = static_cast<std::uint8_t>(v);
+    b[3 + 2 * i] = static_cast<std::uint8_t>(v >> 8);
+  }
+  return b;
+}
+
 Result<void> finish_offloads(std::span<std::uint8_t> read, std::vector<std::uint8_t>& scratch,
                              std::vector<std::span<const std::uint8_t>>& out) {
   auto h = decode_vnet_header(read);

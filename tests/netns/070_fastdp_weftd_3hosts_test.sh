@@ -87,6 +87,12 @@ T_PIDS+=($!)
 fetch() { in_ns "${POD[1]}" curl -sf -m 5 -o "$T_TMP/got" "http://${ADDR[3]}:8000/blob" && cmp -s "$T_TMP/blob" "$T_TMP/got"; }
 check "TCP between the pods works over the sleeve once the path MTU is learned (300 kB intact)" \
   until_ok 10 fetch
+gro_merged() {
+  ip netns exec "${HOSTS[1]}" curl -s http://127.0.0.1:6784/metrics |
+    awk '$1 == "weft_sleeve_gro_segments_total" && $2 > 0 { ok = 1 } END { exit !ok }'
+}
+check "h1 merged the blob's segments into super-frames before its TAP (receive offload)" \
+  until_ok 3 gro_merged
 unblock_vxlan
 check "h1 hears h3 again once VXLAN gets through" until_ok 10 hb_ok 1 2
 check "and h3 hears h1" until_ok 10 hb_ok 3 2

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "weft/router/tap_device.hpp"
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -75,6 +76,27 @@ Result<bool> TapDevice::write(std::span<const std::uint8_t> frame) {
   iovec iov[2] = {{const_cast<std::uint8_t*>(kNoOffload), sizeof kNoOffload},
                   {const_cast<std::uint8_t*>(frame.data()), frame.size()}};
   const ssize_t n = vnet_ ? ::writev(fd_, iov, 2) : ::write(fd_, frame.data(), frame.size());
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == EIO) return false;
+    return sys_error("write to " + name_);
+  }
+  return true;
+}
+
+Result<bool> TapDevice::write(std::span<const std::uint8_t> vnet,
+                              std::span<const std::span<const std::uint8_t>> parts) {
+  std::array<iovec, 129> iov;
+  if (!vnet_ || parts.size() + 1 > iov.size()) {
+    return Error(Errc::invalid_argument,
+                 "write to " + name_ + ": " + std::to_string(parts.size()) +
+                     " parts behind a virtio-net header (the device " +
+                     (vnet_ ? "takes at most 128)" : "has no IFF_VNET_HDR)"));
+  }
+  iov[0] = {const_cast<std::uint8_t*>(vnet.data()), vnet.size()};
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    iov[i + 1] = {const_cast<std::uint8_t*>(parts[i].data()), parts[i].size()};
+  }
+  const ssize_t n = ::writev(fd_, iov.data(), static_cast<int>(parts.size() + 1));
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == EIO) return false;
     return sys_error("write to " + name_);

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // Fuzzes what weftd does with a UDP datagram from anyone on the underlay: the sleeve header,
 // the opener (plaintext and sealed connections) and the record parser it runs after
-// decryption, the ICMP answer to a pod's frame that is too big, and TSO reads from weft-tap. Never
-// crashes; records that parse re-encode to the same bytes.
+// decryption, the ICMP answer to a pod's frame that is too big, TSO reads from weft-tap and
+// the receive side's GRO over their segments. Never crashes; records that parse re-encode to the
+// same bytes.
 #include "weft/base/assert.hpp"
+#include "weft/router/coalesce.hpp"
 #include "weft/router/offload.hpp"
 #include "weft/router/pmtu.hpp"
 #include "weft/router/sleeve_crypto.hpp"
 #include "weft/router/sleeve_wire.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -43,6 +46,39 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       } else {
         WEFT_ASSERT(frames.empty(), "a refused read gives no frames");
       }
+      // The receiving end's GRO over those segments (and the raw bytes as a frame of their
+      // own): segmenting what it writes gives back exactly the frames that went in.
+      if (bytes.size() > 10) {
+        frames.insert(frames.begin(), std::span<const std::uint8_t>(bytes).subspan(10));
+      }
+      FrameCoalescer gro;
+      for (const auto& f : frames) gro.add(f);
+      std::size_t next = 0;
+      gro.flush([&](const VnetHeader& h, std::span<const std::span<const std::uint8_t>> parts) {
+        if (h.gso_type == VnetHeader::kGsoNone) {
+          WEFT_ASSERT(parts.size() == 1 && next < frames.size() &&
+                          parts[0].data() == frames[next].data() &&
+                          parts[0].size() == frames[next].size(),
+                      "an unmerged frame is written as it came, in order");
+          ++next;
+          return;
+        }
+        const auto hdr = encode_vnet_header(h);
+        std::vector<std::uint8_t> read(hdr.begin(), hdr.end());
+        for (auto p : parts) read.insert(read.end(), p.begin(), p.end());
+        std::vector<std::uint8_t> again_scratch;
+        std::vector<std::span<const std::uint8_t>> again;
+        WEFT_ASSERT(finish_offloads(read, again_scratch, again), "a merged write segments");
+        for (auto seg : again) {
+          WEFT_ASSERT(next < frames.size(), "no more segments than frames");
+          const auto in = frames[next++];
+          // A merged segment loses only Ethernet padding behind its IP packet.
+          WEFT_ASSERT(seg.size() <= in.size() && std::equal(seg.begin(), seg.end(), in.begin()),
+                      "resegmenting gives the frames back");
+          WEFT_ASSERT(in.size() - seg.size() < 60, "only padding differs");
+        }
+      });
+      WEFT_ASSERT(next == frames.size(), "every frame written once");
       break;
     }
     case 3: {  // a pod's frame too big for the sleeve

@@ -9,6 +9,7 @@
 
 #include "weft/base/result.hpp"
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -34,6 +35,8 @@ struct VnetHeader {
 };
 
 Result<VnetHeader> decode_vnet_header(std::span<const std::uint8_t> read);
+/// The 10 bytes that go in front of a frame written to the TAP.
+std::array<std::uint8_t, kVnetHdrBytes> encode_vnet_header(const VnetHeader& h);
 
 /// One TAP read (vnet header + frame) as wire-ready Ethernet frames appended to `out`: the
 /// frame itself (checksum completed in place) or, for a TCP super-frame over IPv4 or IPv6,

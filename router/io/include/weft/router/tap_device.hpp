@@ -45,6 +45,10 @@ class TapDevice {
   Result<std::optional<std::size_t>> read(std::span<std::uint8_t> buf);
   /// One frame to the bridge. A full queue drops the frame (false), as a NIC would.
   Result<bool> write(std::span<const std::uint8_t> frame);
+  /// One frame written from `parts` behind the virtio-net header `vnet` (vnet_header()
+  /// only), e.g. a merged TCP super-frame that asks the kernel for GSO. At most 128 parts.
+  Result<bool> write(std::span<const std::uint8_t> vnet,
+                     std::span<const std::span<const std::uint8_t>> parts);
 
  private:
   TapDevice(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
