@@ -19,6 +19,7 @@
 #include "weft/ipam/wire.hpp"
 
 #include "weft/base/rng.hpp"
+#include "weft/testing/hex.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -27,13 +28,7 @@ using namespace weft::ipam;
 
 namespace {
 
-std::vector<std::uint8_t> unhex(std::string_view h) {
-  std::vector<std::uint8_t> out;
-  for (std::size_t i = 0; i + 1 < h.size(); i += 2) {
-    out.push_back(static_cast<std::uint8_t>(std::stoi(std::string(h.substr(i, 2)), nullptr, 16)));
-  }
-  return out;
-}
+using weft::testing::unhex;
 
 const char* kKat =
     "01040a2000001800000002000000000000111100000000000022220000000100000000000022220000000300000000"
