@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The sleeve's UDP socket (port 6783, IPv4 underlay): datagrams in and out in batches
-// (recvmmsg/sendmmsg), one syscall for many packets. Non-blocking; the caller waits for
-// readability on fd() (Asio).
+// (recvmmsg/sendmmsg), one syscall for many packets, and UDP GSO on the way out. Non-blocking; the
+// caller waits for readability on fd() (Asio).
 #pragma once
 
 #include "weft/base/ip_address.hpp"
@@ -38,23 +38,29 @@ class UdpSocket {
   /// Binds host:port (host "0.0.0.0" for all). Errc::io_error names the address; "in use"
   /// says which other program to look for.
   static Result<UdpSocket> bind(const IpAddress& host, std::uint16_t port);
-  UdpSocket(UdpSocket&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  UdpSocket(UdpSocket&& o) noexcept : fd_(std::exchange(o.fd_, -1)), gso_(o.gso_) {}
   UdpSocket& operator=(UdpSocket&& o) noexcept;
   UdpSocket(const UdpSocket&) = delete;
   UdpSocket& operator=(const UdpSocket&) = delete;
   ~UdpSocket();
 
   [[nodiscard]] int fd() const noexcept { return fd_; }
+  /// The port bound (useful after binding port 0).
+  [[nodiscard]] std::uint16_t local_port() const;
+  /// Sends to one peer go out as UDP GSO messages (off if the kernel lacks it or refused).
+  [[nodiscard]] bool gso() const noexcept { return gso_; }
   /// Fills slots with waiting datagrams (one recvmmsg); returns how many, 0 when none.
   /// Each slot's bytes must be sized to the largest datagram it may hold.
   Result<std::size_t> receive(std::span<UdpSlot> slots);
   /// Sends the datagrams (sendmmsg, repeated for partial sends); returns how many went.
-  /// A full socket buffer drops the rest, as a NIC would; other errors are returned.
+  /// Consecutive datagrams to one peer, all but the last of one size, go as one UDP GSO
+  /// message. A full socket buffer drops the rest, as a NIC would; other errors are returned.
   Result<std::size_t> send(std::span<const UdpOutgoing> out);
 
  private:
   explicit UdpSocket(int fd) : fd_(fd) {}
   int fd_ = -1;
+  bool gso_ = false;
 };
 
 }  // namespace weft::router
