@@ -20,6 +20,7 @@ namespace {
 
 constexpr std::size_t kBurst = 64;             // frames or datagrams per loop turn
 constexpr std::size_t kSlotBytes = 16 * 1024;  // a datagram of up to a 9000-byte jumbo underlay
+constexpr std::size_t kGroSlotBytes = 65536;   // a UDP GRO run of datagrams
 // One TAP read: a virtio-net header and a frame of up to 64 KiB of IP (a TCP super-frame).
 constexpr std::size_t kMaxRead = 128 * 1024;
 
@@ -93,18 +94,19 @@ Result<void> Sleeve::start(netlink::Netlink& nl, const std::string& bridge, std:
   if (auto r = nl.set_mtu("weft-tap", mtu); !r) return r.error();
   if (auto r = nl.set_master("weft-tap", bridge); !r) return r.error();
   if (auto r = nl.set_up("weft-tap"); !r) return r.error();
-  auto udp = router::UdpSocket::bind(host, port);
+  auto udp = router::UdpSocket::bind(host, port, /*gro=*/true);
   if (!udp) return udp.error();
   tap_.emplace(std::move(*tap));
   udp_.emplace(std::move(*udp));
   frame_buf_.resize(kMaxRead);
   slots_.resize(kBurst);
-  for (auto& s : slots_) s.bytes.resize(kSlotBytes);
+  for (auto& s : slots_) s.bytes.resize(udp_->gro() ? kGroSlotBytes : kSlotBytes);
   // Asio waits on duplicates of the fds for readability; reads go through the wrappers.
   tap_wait_ = std::make_unique<boost::asio::posix::stream_descriptor>(io_, ::dup(tap_->fd()));
   udp_wait_ = std::make_unique<boost::asio::posix::stream_descriptor>(io_, ::dup(udp_->fd()));
-  log::info("sleeve: weft-tap on {} (mtu {}, {}), UDP {}:{}; encrypted links seal with {}", bridge,
-            mtu, tap_->offload() ? "TSO" : "no offloads", host.to_string(), port,
+  log::info("sleeve: weft-tap on {} (mtu {}, {}), UDP {}:{} ({}, {}); encrypted links seal with {}",
+            bridge, mtu, tap_->offload() ? "TSO in, GRO out" : "no offloads", host.to_string(),
+            port, udp_->gso() ? "GSO" : "no GSO", udp_->gro() ? "GRO" : "no GRO",
             router::to_string(cipher_));
   read_tap();
   read_udp();
@@ -253,27 +255,35 @@ void Sleeve::flush(TimePoint t) {
 
 void Sleeve::read_udp() {
   if (!udp_wait_ || stopping_) return;
-  udp_wait_->async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                        [this](const boost::system::error_code& ec) {
-                          if (ec || stopping_ || !udp_) return;
-                          for (int turn = 0; turn < 4; ++turn) {
-                            auto n = udp_->receive(slots_);
-                            if (!n) {
-                              log::error("sleeve: {}", n.error().message());
-                              break;
-                            }
-                            const TimePoint t = now();
-                            for (std::size_t i = 0; i < *n; ++i) on_datagram(slots_[i], t);
-                            write_coalesced();  // before the slots are reused
-                            flush(t);
-                            if (*n < slots_.size()) break;
-                          }
-                          read_udp();
-                        });
+  udp_wait_->async_wait(
+      boost::asio::posix::stream_descriptor::wait_read,
+      [this](const boost::system::error_code& ec) {
+        if (ec || stopping_ || !udp_) return;
+        for (int turn = 0; turn < 4; ++turn) {
+          auto n = udp_->receive(slots_);
+          if (!n) {
+            log::error("sleeve: {}", n.error().message());
+            break;
+          }
+          const TimePoint t = now();
+          for (std::size_t i = 0; i < *n; ++i) {
+            // A GRO run holds datagrams of `segment` bytes, the last shorter.
+            router::UdpSlot& s = slots_[i];
+            const std::size_t step = s.segment != 0 ? s.segment : s.size;
+            for (std::size_t at = 0; at < s.size; at += step) {
+              on_datagram({s.bytes.data() + at, std::min(step, s.size - at)}, s.from, t);
+            }
+          }
+          write_coalesced();  // before the slots are reused
+          flush(t);
+          if (*n < slots_.size()) break;
+        }
+        read_udp();
+      });
 }
 
-void Sleeve::on_datagram(router::UdpSlot& slot, TimePoint t) {
-  const std::span<std::uint8_t> bytes(slot.bytes.data(), slot.size);
+void Sleeve::on_datagram(std::span<std::uint8_t> bytes, const router::UdpEndpoint& from,
+                         TimePoint t) {
   auto h = router::decode_sleeve_header(bytes);
   if (!h) {
     drop("malformed");
@@ -302,10 +312,10 @@ void Sleeve::on_datagram(router::UdpSlot& slot, TimePoint t) {
     return;
   }
   ++l.stats.packets_received;
-  l.stats.bytes_received += slot.size;
+  l.stats.bytes_received += bytes.size();
   // Authenticated: the peer is where this came from (roaming, NAT). Unsealed datagrams
   // prove nothing about their source, so they do not move the endpoint.
-  if (l.link.keys.encrypted) l.link.endpoint = slot.from;
+  if (l.link.keys.encrypted) l.link.endpoint = from;
   for (const auto& r : records_) {
     const auto d = forwarder_.from_peer(r, t);
     if (d.to_bridge) {

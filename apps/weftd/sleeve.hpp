@@ -70,7 +70,7 @@ class Sleeve {
   void read_tap();
   void drain_tap();
   void read_udp();
-  void on_datagram(router::UdpSlot& slot, TimePoint now);
+  void on_datagram(std::span<std::uint8_t> bytes, const router::UdpEndpoint& from, TimePoint now);
   void queue(const router::SleeveHop& hop, TimePoint now);
   /// Seals the link's datagram in progress, if it holds records, for the next flush.
   void close_datagram(LinkState& l, TimePoint now);

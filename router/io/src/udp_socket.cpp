@@ -39,7 +39,7 @@ UdpEndpoint from_sockaddr(const sockaddr_in& a) {
 
 }  // namespace
 
-Result<UdpSocket> UdpSocket::bind(const IpAddress& host, std::uint16_t port) {
+Result<UdpSocket> UdpSocket::bind(const IpAddress& host, std::uint16_t port, bool gro) {
   const std::string where = "UDP " + host.to_string() + ":" + std::to_string(port);
   if (!host.is_v4()) {
     return Error(Errc::unsupported, "bind " + where + ": the sleeve speaks IPv4 underlays so far");
@@ -62,6 +62,10 @@ Result<UdpSocket> UdpSocket::bind(const IpAddress& host, std::uint16_t port) {
   // send is refused later, datagrams go one by one.
   const int zero = 0;
   s.gso_ = ::setsockopt(fd, SOL_UDP, UDP_SEGMENT, &zero, sizeof zero) == 0;
+  // UDP GRO (Linux 5.0): the kernel hands over a run of datagrams from one peer in one
+  // buffer, cut at the size it reports, so the receive path runs once per run too.
+  const int one = 1;
+  s.gro_ = gro && ::setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof one) == 0;
   const sockaddr_in a = to_sockaddr({host, port});
   if (::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) {
     return sys_error("bind " + where,
@@ -75,6 +79,7 @@ UdpSocket& UdpSocket::operator=(UdpSocket&& o) noexcept {
     if (fd_ >= 0) ::close(fd_);
     fd_ = std::exchange(o.fd_, -1);
     gso_ = o.gso_;
+    gro_ = o.gro_;
   }
   return *this;
 }
@@ -95,12 +100,17 @@ Result<std::size_t> UdpSocket::receive(std::span<UdpSlot> slots) {
   mmsghdr msgs[kBatch]{};
   iovec iov[kBatch]{};
   sockaddr_in from[kBatch]{};
+  alignas(cmsghdr) char control[kBatch][CMSG_SPACE(sizeof(int))];
   for (std::size_t i = 0; i < n; ++i) {
     iov[i] = {slots[i].bytes.data(), slots[i].bytes.size()};
     msgs[i].msg_hdr.msg_iov = &iov[i];
     msgs[i].msg_hdr.msg_iovlen = 1;
     msgs[i].msg_hdr.msg_name = &from[i];
     msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+    if (gro_) {
+      msgs[i].msg_hdr.msg_control = control[i];
+      msgs[i].msg_hdr.msg_controllen = sizeof control[i];
+    }
   }
   const int got = ::recvmmsg(fd_, msgs, static_cast<unsigned>(n), MSG_DONTWAIT, nullptr);
   if (got < 0) {
@@ -108,9 +118,21 @@ Result<std::size_t> UdpSocket::receive(std::span<UdpSlot> slots) {
     return sys_error("receive sleeve datagrams");
   }
   for (int i = 0; i < got; ++i) {
+    UdpSlot& slot = slots[static_cast<std::size_t>(i)];
     // A truncated datagram (larger than the slot) fails authentication or parsing later.
-    slots[static_cast<std::size_t>(i)].size = msgs[i].msg_len;
-    slots[static_cast<std::size_t>(i)].from = from_sockaddr(from[i]);
+    slot.size = msgs[i].msg_len;
+    slot.from = from_sockaddr(from[i]);
+    slot.segment = 0;
+    for (cmsghdr* c = gro_ ? CMSG_FIRSTHDR(&msgs[i].msg_hdr) : nullptr; c != nullptr;
+         c = CMSG_NXTHDR(&msgs[i].msg_hdr, c)) {
+      if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+        int segment = 0;
+        std::memcpy(&segment, CMSG_DATA(c), sizeof segment);
+        if (segment > 0 && static_cast<std::size_t>(segment) < slot.size) {
+          slot.segment = static_cast<std::size_t>(segment);
+        }
+      }
+    }
   }
   return static_cast<std::size_t>(got);
 }

@@ -21,10 +21,12 @@ struct UdpEndpoint {
   friend bool operator==(const UdpEndpoint&, const UdpEndpoint&) = default;
 };
 
-/// A receive slot: bytes[0, size) is the datagram, from its sender.
+/// A receive slot: bytes[0, size) is the datagram, from its sender. With UDP GRO, a run of
+/// datagrams from that sender: each `segment` bytes long but the last (0: one datagram).
 struct UdpSlot {
-  std::vector<std::uint8_t> bytes;  // capacity of one datagram; resized by the caller
+  std::vector<std::uint8_t> bytes;  // capacity of one datagram (64 KiB with GRO)
   std::size_t size = 0;
+  std::size_t segment = 0;
   UdpEndpoint from;
 };
 
@@ -37,8 +39,10 @@ class UdpSocket {
  public:
   /// Binds host:port (host "0.0.0.0" for all). Errc::io_error names the address; "in use"
   /// says which other program to look for.
-  static Result<UdpSocket> bind(const IpAddress& host, std::uint16_t port);
-  UdpSocket(UdpSocket&& o) noexcept : fd_(std::exchange(o.fd_, -1)), gso_(o.gso_) {}
+  /// With `gro`, asks for UDP GRO where the kernel has it (gro()): slots must then hold
+  /// 64 KiB.
+  static Result<UdpSocket> bind(const IpAddress& host, std::uint16_t port, bool gro = false);
+  UdpSocket(UdpSocket&& o) noexcept : fd_(std::exchange(o.fd_, -1)), gso_(o.gso_), gro_(o.gro_) {}
   UdpSocket& operator=(UdpSocket&& o) noexcept;
   UdpSocket(const UdpSocket&) = delete;
   UdpSocket& operator=(const UdpSocket&) = delete;
@@ -49,7 +53,9 @@ class UdpSocket {
   [[nodiscard]] std::uint16_t local_port() const;
   /// Sends to one peer go out as UDP GSO messages (off if the kernel lacks it or refused).
   [[nodiscard]] bool gso() const noexcept { return gso_; }
-  /// Fills slots with waiting datagrams (one recvmmsg); returns how many, 0 when none.
+  /// Receives may bring runs of datagrams (UdpSlot::segment).
+  [[nodiscard]] bool gro() const noexcept { return gro_; }
+  /// Fills slots with waiting datagrams (one recvmmsg); returns how many slots, 0 when none.
   /// Each slot's bytes must be sized to the largest datagram it may hold.
   Result<std::size_t> receive(std::span<UdpSlot> slots);
   /// Sends the datagrams (sendmmsg, repeated for partial sends); returns how many went.
@@ -61,6 +67,7 @@ class UdpSocket {
   explicit UdpSocket(int fd) : fd_(fd) {}
   int fd_ = -1;
   bool gso_ = false;
+  bool gro_ = false;
 };
 
 }  // namespace weft::router
