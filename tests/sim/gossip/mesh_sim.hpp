@@ -27,6 +27,20 @@ class MeshSim {
   /// Adds a peer (up at once) with its own name and rng; returns its node id.
   NodeId add_peer();
   static std::string address_of(NodeId n) { return "p" + std::to_string(n) + ":6783"; }
+  /// The mesh settings channel simulations run with: gossip every 2 s, quick reconnects,
+  /// room for `peers` connections. Without discovery each peer keeps to its --peer targets
+  /// and those who dial it, so gossip crosses several hops and a partition can split the
+  /// mesh into many pieces (a full mesh of 100 also costs ~70x more to simulate: every
+  /// topology change is O(edges)).
+  static gossip::MeshConfig channel_sim_config(std::size_t peers, bool discovery = false) {
+    gossip::MeshConfig c;
+    c.gossip_interval = std::chrono::seconds(2);
+    c.maker.initial_backoff = std::chrono::milliseconds(200);
+    c.maker.max_backoff = std::chrono::seconds(1);
+    c.maker.discovery = discovery;
+    c.maker.conn_limit = peers;
+    return c;
+  }
 
   gossip::Mesh& mesh(NodeId n) { return *peers_.at(n).mesh; }
   [[nodiscard]] std::size_t size() const { return peers_.size(); }

@@ -50,7 +50,8 @@ struct Cluster {
   std::vector<std::vector<NodeId>> targets;  // each peer's --peer flags, given again on restart
   Cidr range = *Cidr::parse("10.32.0.0/23");
 
-  explicit Cluster(std::uint64_t seed) : sim(seed, SimConfig{}, mesh_config()) {
+  explicit Cluster(std::uint64_t seed)
+      : sim(seed, SimConfig{}, MeshSim::channel_sim_config(kPeers, WEFT_SIM_DISCOVERY)) {
     for (NodeId i = 0; i < kPeers; ++i) sim.add_peer();
     for (NodeId i = 0; i < 3; ++i) seeds.push_back(sim.mesh(i).config().name);
     for (NodeId i = 0; i < kPeers; ++i) {
@@ -85,19 +86,6 @@ struct Cluster {
     for (auto t : targets[i]) REQUIRE(sim.mesh(i).connect(MeshSim::address_of(t), sim.now()));
   }
   [[nodiscard]] bool up(NodeId i) const { return !dead.count(i) && !down.count(i); }
-
-  static gossip::MeshConfig mesh_config() {
-    gossip::MeshConfig c;
-    c.gossip_interval = 2s;
-    c.maker.initial_backoff = 200ms;
-    c.maker.max_backoff = 1s;
-    // Without discovery each peer keeps to its --peer targets and those who dial it, so
-    // gossip crosses several hops and a partition can split the mesh into many pieces. (A
-    // full mesh of 100 costs ~70x more to simulate: every topology change is O(edges).)
-    c.maker.discovery = WEFT_SIM_DISCOVERY;
-    c.maker.conn_limit = kPeers;
-    return c;
-  }
 
   void run(Duration d) {
     const TimePoint until = sim.now() + d;
