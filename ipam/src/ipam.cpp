@@ -123,8 +123,9 @@ void Ipam::report_free_counts() {
 Result<void> Ipam::commit_own_ring_change() {
   put_ring(batch_, ring_);
   if (auto f = flush(); !f) return f;
-  // A delta: the slice this change touched. A change that touched every token (seeding)
-  // goes whole, since peers with an empty ring take only whole rings.
+  // A delta: the slice this change touched. One holding every token (seeding, or a change
+  // that reached the ring's last token, which no token bounds) goes whole, since peers with
+  // an empty ring take only whole rings and a slice's last token is only a bound.
   auto changes = ring_.take_changes();
   if (channel_ && changes) {
     channel_->broadcast(changes->tokens.size() == ring_.tokens().size()

@@ -213,13 +213,17 @@ std::optional<RingSlice> Ring::take_changes() {
     auto to = tokens_.find(changed_->second);
     WEFT_ASSERT(from != tokens_.end() && to != tokens_.end(), "tokens are never erased");
     // Back to the nearest token whose owner is not removed, the one receivers compute the
-    // heir of the changed tokens from. Should that walk wrap, send everything.
+    // heir of the changed tokens from. On to the token after the last changed one, where
+    // its range ends: receivers take that token only as a bound, since where its own range
+    // ends is not in the slice. The ring's last token has no such bound (its range ends
+    // with the range), so a change reaching it goes whole, as does one whose walk back wraps.
     while (from != tokens_.begin() && is_removed(from->second.owner)) --from;
-    if (is_removed(from->second.owner)) {
+    if (is_removed(from->second.owner) || std::next(to) == tokens_.end()) {
       from = tokens_.begin();
       to = std::prev(tokens_.end());
+    } else {
+      ++to;
     }
-    if (std::next(to) != tokens_.end()) ++to;  // where the last changed token's range ends
     out.tokens.insert(from, std::next(to));
   }
   changed_.reset();
@@ -234,7 +238,18 @@ Result<bool> Ring::merge(const Ring& other) {
 Result<bool> Ring::merge(const RingSlice& slice) {
   // A slice alone could leave this ring without token 0; the whole ring arrives by gossip.
   if (tokens_.empty()) return false;
-  return merge_parts(slice.range, slice.seeds, slice.removed, slice.tokens);
+  // A token's contents are taken only with the token where its range ends at the sender:
+  // without it, a replica that missed a later split would give the token's owner the space
+  // past that split. So the slice's tokens are taken up to the last of them this ring
+  // already holds, which bounds them and is itself left as it is (the slice's last token
+  // bounds the slice; should this ring lack it, the slice is taken up to an earlier one, and
+  // the rest waits for the whole ring by gossip).
+  auto bound = slice.tokens.begin();
+  for (auto it = slice.tokens.begin(); it != slice.tokens.end(); ++it) {
+    if (tokens_.count(it->first) > 0) bound = it;
+  }
+  const std::map<u128, Token> bounded(slice.tokens.begin(), bound);
+  return merge_parts(slice.range, slice.seeds, slice.removed, bounded);
 }
 
 Result<bool> Ring::merge_parts(const Cidr& range, const std::set<PeerName>& seeds,

@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -61,31 +62,60 @@ void check_against(const Ring& ring, const Model& m) {
   }
 }
 
-// The deltas a peer broadcasts: `follower` gets every slice and must equal the ring;
-// `lagging` misses some (and now and then gets the whole ring) and must still agree with
-// the ring on every address a slice it merged covers, heirs included.
+// The deltas a peer broadcasts: `follower` gets every slice (a slice holding every token
+// goes as the whole ring, as Ipam sends it) and must equal the ring; `lagging` misses some
+// (and now and then gets the whole ring) and must still agree with the ring on every
+// address a slice it merged covers, heirs included. Neither may give a token more space
+// than its writer did: a token's range, at the version a replica holds, never reaches past
+// where it ended when that version was written (a stale replica may only hold less).
 struct Replicas {
   Ring follower, lagging;
   Xoshiro256Rng& rng;
+  std::map<std::pair<u128, std::uint32_t>, u128> written_end;  // (offset, version) -> end
+
+  void check_bounded(const Ring& replica, const char* name) {
+    for (auto it = replica.tokens().begin(); it != replica.tokens().end(); ++it) {
+      INFO(name << " token " << static_cast<std::uint64_t>(it->first) << " v"
+                << it->second.version);
+      const auto w = written_end.find({it->first, it->second.version});
+      REQUIRE(w != written_end.end());
+      REQUIRE(replica.token_end(it) <= w->second);
+    }
+  }
+
+  void record(const Ring& ring) {
+    for (auto it = ring.tokens().begin(); it != ring.tokens().end(); ++it) {
+      written_end.try_emplace({it->first, it->second.version}, ring.token_end(it));
+    }
+  }
 
   void deliver(Ring& ring) {
+    record(ring);
     auto slice = ring.take_changes();
     CHECK_FALSE(ring.take_changes());  // taken once
-    if (slice) REQUIRE(follower.merge(*slice));
+    const bool whole = slice && slice->tokens.size() == ring.tokens().size();
+    if (slice) REQUIRE((whole ? follower.merge(ring) : follower.merge(*slice)));
     REQUIRE(follower == ring);
     if (rng.uniform(10) == 0) {
       REQUIRE(lagging.merge(ring));
       REQUIRE(lagging == ring);
-    } else if (slice && rng.uniform(2) == 0) {
+    } else if (slice && !whole && rng.uniform(2) == 0) {
+      // The slice's tokens are taken up to the last of them the replica already holds,
+      // which bounds the others.
+      std::optional<u128> to;
+      for (const auto& [o, t] : slice->tokens) {
+        if (lagging.tokens().count(o) > 0) to = o;
+      }
       REQUIRE(lagging.merge(*slice));
-      if (slice->tokens.empty()) return;
+      check_bounded(lagging, "lagging");
+      if (slice->tokens.empty() || !to) return;
       const u128 from = slice->tokens.begin()->first;
-      const u128 to = std::prev(slice->tokens.end())->first;
-      for (u128 a = from; a < to; ++a) {
+      for (u128 a = from; a < *to; ++a) {
         INFO("address offset " << static_cast<std::uint64_t>(a) << " in a merged slice");
         REQUIRE(lagging.owner_of(a) == ring.owner_of(a));
       }
     }
+    check_bounded(lagging, "lagging");
   }
 };
 
@@ -102,7 +132,8 @@ void random_history(const char* range, std::uint64_t seed, int steps) {
   auto first = ring.take_changes();  // seeding touches every token
   REQUIRE(first);
   CHECK(first->tokens == ring.tokens());
-  Replicas replicas{ring, ring, rng};
+  Replicas replicas{ring, ring, rng, {}};
+  replicas.record(ring);
   // The model learns the seeded layout from the ring once; everything after is checked.
   for (std::size_t i = 0; i < n; ++i) m.owner[i] = ring.owner_of(i);
   for (auto p : seeds) CHECK(ring.owned_by(p) >= ring.size() / 4);
@@ -252,6 +283,60 @@ TEST_CASE("a slice carries the changed tokens with what bounds them", "[ipam][ri
   CHECK(slice->removed == std::set<PeerName>{peer(4)});
   CHECK(slice->tokens.count(128) == 1);
   CHECK(slice->tokens.count(192) == 1);
+}
+
+// Seed 1927 of the 100-peer simulation: a peer that missed a split took, from a slice that
+// ended at its own token, that token's new owner over the space past the split it had not
+// seen, and allocated an address the split had given to another peer.
+TEST_CASE("a slice's last token only bounds it: a stale receiver gains no space past it",
+          "[ipam][ring]") {
+  Ring ring(cidr("10.32.0.0/24"));
+  REQUIRE(ring.seed({peer(1), peer(2), peer(3), peer(4)}));  // tokens at 0, 64, 128, 192
+  (void)ring.take_changes();
+  Ring stale = ring;  // peer 5's replica; it misses the next two slices
+  REQUIRE(ring.grant(peer(2), {96, 128}, peer(1)));  // a split at 96
+  REQUIRE(ring.grant(peer(2), {64, 96}, peer(5)));   // token 64 now peer 5's, up to 96
+  (void)ring.take_changes();
+  // Peer 1 changes the token before: its slice ends with token 64 (where token 32 ends).
+  REQUIRE(ring.grant(peer(1), {32, 64}, peer(6)));
+  auto slice = ring.take_changes();
+  REQUIRE(slice);
+  REQUIRE(std::prev(slice->tokens.end())->first == 64);
+  REQUIRE(slice->tokens.count(96) == 0);
+  REQUIRE(stale.merge(*slice));
+  CHECK(stale.owner_of(40) == peer(6));  // what the slice changed is taken
+  for (u128 a = 0; a < stale.size(); ++a) {
+    INFO("address offset " << static_cast<std::uint64_t>(a));
+    if (stale.owner_of(a) == peer(5)) CHECK(ring.owner_of(a) == peer(5));
+  }
+  CHECK(stale.owned_by(peer(5)) <= ring.owned_by(peer(5)));
+  // A receiver without the slice's last token takes nothing it would leave unbounded.
+  Ring older(cidr("10.32.0.0/24"));
+  REQUIRE(older.seed({peer(1), peer(2), peer(3), peer(4)}));
+  Ring source = older;
+  REQUIRE(source.grant(peer(2), {100, 112}, peer(5)));  // tokens at 100 (peer 5's) and 112
+  (void)source.take_changes();
+  REQUIRE(source.grant(peer(2), {96, 100}, peer(6)));  // slice 64, 96, 100 (older lacks 100)
+  slice = source.take_changes();
+  REQUIRE(slice);
+  REQUIRE(std::prev(slice->tokens.end())->first == 100);
+  REQUIRE(older.merge(*slice));
+  for (u128 a = 0; a < older.size(); ++a) {
+    INFO("address offset " << static_cast<std::uint64_t>(a));
+    if (older.owner_of(a) == peer(5)) CHECK(source.owner_of(a) == peer(5));
+  }
+}
+
+// The ring's last token runs to the end of the range, which no token marks: a change that
+// reaches it goes out whole.
+TEST_CASE("a change to the ring's last token gives the whole ring", "[ipam][ring]") {
+  Ring ring(cidr("10.32.0.0/24"));
+  REQUIRE(ring.seed({peer(1), peer(2), peer(3), peer(4)}));
+  (void)ring.take_changes();
+  REQUIRE(ring.grant(peer(4), {224, 256}, peer(5)));
+  auto slice = ring.take_changes();
+  REQUIRE(slice);
+  CHECK(slice->tokens == ring.tokens());
 }
 
 TEST_CASE("merge refuses another range or other seeds, and says what to do", "[ipam][ring]") {

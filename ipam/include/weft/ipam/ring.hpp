@@ -36,7 +36,8 @@ struct Token {
 /// Part of a ring, as gossiped after a change (a delta): every token the sender has from the
 /// nearest live-owned token before its first changed token through the token after its last
 /// (so a receiver learns where each changed token's range ends and who inherits it), with
-/// the whole seed and removed sets. Merged like a ring; alone it is not one.
+/// the whole seed and removed sets. Merged like a ring up to its last token, which only
+/// bounds the others (where its own range ends is not in the slice); alone it is not a ring.
 struct RingSlice {
   Cidr range;
   std::set<PeerName> seeds;
@@ -94,12 +95,16 @@ class Ring {
   /// be the same ring: different ranges, or seeded by different peers. Returns whether
   /// anything changed.
   Result<bool> merge(const Ring& other);
-  /// Takes what a slice knows; an empty ring ignores slices (it waits for a whole ring).
+  /// Takes what a slice knows: its seeds and removed peers, and its tokens up to the last of
+  /// them this ring already holds (that one bounds them and is not taken: a token is taken
+  /// only with the token that ends its range). An empty ring ignores slices (it waits for a
+  /// whole ring).
   Result<bool> merge(const RingSlice& slice);
 
   /// What this peer's own changes (seed, grant, report_free, remove_peer) touched since the
-  /// last call, as a slice to broadcast; nullopt when nothing changed. Merges are not
-  /// recorded: the mesh passes those on itself.
+  /// last call, as a slice to broadcast; nullopt when nothing changed. A slice holding every
+  /// token (a change that reached the ring's last token, which no token bounds, or seeding)
+  /// is to be sent as the whole ring. Merges are not recorded: the mesh passes those on itself.
   [[nodiscard]] std::optional<RingSlice> take_changes();
 
   /// Structural invariants: tokens inside the range, token 0 present in a non-empty ring,
