@@ -88,7 +88,8 @@ SECRET="weft-secret-$$"
 HEX=$(printf %s "$SECRET" | od -An -tx1 | tr -d ' \n' | cut -c1-32)
 capture_has_secret() {
   local pcap="$T_TMP/underlay-$1.pcap" cap
-  in_ns "$SWITCH" tcpdump -i br0 -U -w "$pcap" >/dev/null 2>&1 &
+  # Not through in_ns: a function backgrounds a subshell, and $! would be that, not tcpdump.
+  ip netns exec "$SWITCH" tcpdump -i br0 -U -w "$pcap" >/dev/null 2>&1 &
   cap=$!
   T_PIDS+=("$cap")
   sleep 1
