@@ -255,31 +255,27 @@ void Sleeve::flush(TimePoint t) {
 
 void Sleeve::read_udp() {
   if (!udp_wait_ || stopping_) return;
-  udp_wait_->async_wait(
-      boost::asio::posix::stream_descriptor::wait_read,
-      [this](const boost::system::error_code& ec) {
-        if (ec || stopping_ || !udp_) return;
-        for (int turn = 0; turn < 4; ++turn) {
-          auto n = udp_->receive(slots_);
-          if (!n) {
-            log::error("sleeve: {}", n.error().message());
-            break;
-          }
-          const TimePoint t = now();
-          for (std::size_t i = 0; i < *n; ++i) {
-            // A GRO run holds datagrams of `segment` bytes, the last shorter.
-            router::UdpSlot& s = slots_[i];
-            const std::size_t step = s.segment != 0 ? s.segment : s.size;
-            for (std::size_t at = 0; at < s.size; at += step) {
-              on_datagram({s.bytes.data() + at, std::min(step, s.size - at)}, s.from, t);
-            }
-          }
-          write_coalesced();  // before the slots are reused
-          flush(t);
-          if (*n < slots_.size()) break;
-        }
-        read_udp();
-      });
+  udp_wait_->async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                        [this](const boost::system::error_code& ec) {
+                          if (ec || stopping_ || !udp_) return;
+                          for (int turn = 0; turn < 4; ++turn) {
+                            auto n = udp_->receive(slots_);
+                            if (!n) {
+                              log::error("sleeve: {}", n.error().message());
+                              break;
+                            }
+                            const TimePoint t = now();
+                            for (std::size_t i = 0; i < *n; ++i) {
+                              router::for_each_datagram(slots_[i], [&](std::span<std::uint8_t> d) {
+                                on_datagram(d, slots_[i].from, t);
+                              });
+                            }
+                            write_coalesced();  // before the slots are reused
+                            flush(t);
+                            if (*n < slots_.size()) break;
+                          }
+                          read_udp();
+                        });
 }
 
 void Sleeve::on_datagram(std::span<std::uint8_t> bytes, const router::UdpEndpoint& from,
@@ -349,13 +345,14 @@ void Sleeve::write_coalesced() {
 }
 
 void Sleeve::publish_metrics() {
+  // The data path only counts; a counter gets what was added since the last publish.
+  const auto add = [&](const char* name, const char* help, const MetricLabels& labels,
+                       std::uint64_t now_v, std::uint64_t& was) {
+    if (now_v > was) metrics_.counter(name, help, labels).inc(static_cast<double>(now_v - was));
+    was = now_v;
+  };
   for (auto& [peer, l] : links_) {
     const std::string p = peer.to_string();
-    auto add = [&](const char* name, const char* help, const MetricLabels& labels,
-                   std::uint64_t now_v, std::uint64_t& was) {
-      if (now_v > was) metrics_.counter(name, help, labels).inc(static_cast<double>(now_v - was));
-      was = now_v;
-    };
     add("weft_sleeve_packets_total", "Sleeve datagrams by peer and direction.",
         {{"peer", p}, {"direction", "sent"}}, l->stats.packets_sent, l->published.packets_sent);
     add("weft_sleeve_packets_total", "Sleeve datagrams by peer and direction.",
@@ -372,15 +369,10 @@ void Sleeve::publish_metrics() {
     add("weft_sleeve_replays_total", "Sleeve datagrams dropped as replayed or too old.",
         {{"peer", p}}, l->stats.replays, l->published.replays);
   }
-  const auto gro = [&](const char* name, const char* help, std::uint64_t now_v,
-                       std::uint64_t& was) {
-    if (now_v > was) metrics_.counter(name, help, {}).inc(static_cast<double>(now_v - was));
-    was = now_v;
-  };
-  gro("weft_sleeve_gro_segments_total",
-      "Received TCP segments merged into super-frames before weft-tap (receive offload).",
+  add("weft_sleeve_gro_segments_total",
+      "Received TCP segments merged into super-frames before weft-tap (receive offload).", {},
       coalescer_.merged_segments(), published_gro_segments_);
-  gro("weft_sleeve_gro_frames_total", "Super-frames written to weft-tap with GSO.",
+  add("weft_sleeve_gro_frames_total", "Super-frames written to weft-tap with GSO.", {},
       coalescer_.super_frames(), published_gro_frames_);
   for (auto& [reason, n] : drops_) {
     metrics_

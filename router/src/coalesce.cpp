@@ -13,6 +13,7 @@ namespace weft::router {
 namespace {
 
 using detail::be16;
+using detail::be32;
 using detail::checksum_fold;
 using detail::checksum_sum;
 using detail::put16;
@@ -23,11 +24,6 @@ constexpr std::uint8_t kTcp = 6;
 constexpr std::uint8_t kPsh = 0x08, kAck = 0x10;
 constexpr std::size_t kMaxSegments = 64;
 constexpr std::size_t kMaxIpBytes = 65535;
-
-std::uint32_t be32(const std::uint8_t* p) {
-  return static_cast<std::uint32_t>(p[0]) << 24 | static_cast<std::uint32_t>(p[1]) << 16 |
-         static_cast<std::uint32_t>(p[2]) << 8 | p[3];
-}
 
 // A TCP segment over IPv4 without options or IPv6 without extension headers, not
 // fragmented; a candidate for merging if it carries payload with flags ACK or ACK+PSH.
@@ -67,11 +63,8 @@ std::optional<Segment> parse(std::span<const std::uint8_t> f) {
   return s;
 }
 
-// The pseudo-header's sum for a TCP length (RFC 793, RFC 8200 section 8.1).
 std::uint64_t pseudo_sum(std::span<const std::uint8_t> f, const Segment& s, std::size_t tcp_len) {
-  const std::uint8_t* ip = f.data() + kEth;
-  return (s.v4 ? checksum_sum(ip + 12, 8) : checksum_sum(ip + 8, 32)) + kTcp + (tcp_len >> 16) +
-         (tcp_len & 0xffff);
+  return detail::tcp_pseudo_sum(f.data() + kEth, s.v4, tcp_len);
 }
 
 // Both checksums of a segment as received are right.
@@ -128,7 +121,6 @@ bool FrameCoalescer::try_merge(Item& item, std::span<const std::uint8_t> frame, 
   if (!checksums_ok(frame, s)) return false;
   item.payloads.push_back(frame.subspan(s.payload, s.payload_len()));
   item.ip_bytes += s.payload_len();
-  item.last = frame;
   item.tail = s;
   // A short segment or PSH ends a GRO packet: nothing may follow it in the same one.
   if (s.payload_len() < gso || (s.flags & kPsh) != 0) item.open = false;
@@ -157,7 +149,6 @@ void FrameCoalescer::add(std::span<const std::uint8_t> frame) {
   if (s) {
     it.head = *s;
     it.tail = *s;
-    it.last = frame;
     it.ip_bytes = s->end - kEth;
   }
 }

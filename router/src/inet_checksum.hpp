@@ -14,6 +14,9 @@ namespace weft::router::detail {
 inline std::uint16_t be16(const std::uint8_t* p) {
   return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
 }
+inline std::uint32_t be32(const std::uint8_t* p) {
+  return static_cast<std::uint32_t>(be16(p)) << 16 | be16(p + 2);
+}
 inline void put16(std::uint8_t* p, std::uint16_t v) {
   p[0] = static_cast<std::uint8_t>(v >> 8);
   p[1] = static_cast<std::uint8_t>(v);
@@ -50,6 +53,13 @@ inline std::uint64_t checksum_sum(const std::uint8_t* p, std::size_t n, std::uin
 inline std::uint16_t checksum_fold(std::uint64_t acc) {
   while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
   return static_cast<std::uint16_t>(~acc);
+}
+
+/// The TCP pseudo-header's sum (RFC 793; RFC 8200 section 8.1 for IPv6) for the IP header
+/// at `ip` and a TCP length: addresses, protocol 6 and the length.
+inline std::uint64_t tcp_pseudo_sum(const std::uint8_t* ip, bool v4, std::size_t tcp_len) {
+  return (v4 ? checksum_sum(ip + 12, 8) : checksum_sum(ip + 8, 32)) + 6 + (tcp_len >> 16) +
+         (tcp_len & 0xffff);
 }
 
 }  // namespace weft::router::detail

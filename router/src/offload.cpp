@@ -18,14 +18,11 @@ constexpr std::uint8_t kTcp = 6;
 constexpr std::uint8_t kFin = 0x01, kPsh = 0x08, kCwr = 0x80;
 
 using detail::be16;
+using detail::be32;
 using detail::checksum_fold;
 using detail::checksum_sum;
 using detail::put16;
 
-std::uint32_t be32(const std::uint8_t* p) {
-  return static_cast<std::uint32_t>(p[0]) << 24 | static_cast<std::uint32_t>(p[1]) << 16 |
-         static_cast<std::uint32_t>(p[2]) << 8 | p[3];
-}
 void put32(std::uint8_t* p, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<std::uint8_t>(v >> (24 - 8 * i));
 }
@@ -87,17 +84,15 @@ Result<void> segment_tcp(std::span<const std::uint8_t> frame, const VnetHeader& 
     std::uint8_t* sip = s + kEth;
     std::uint8_t* stcp = sip + ip_hl;
     const std::size_t tcp_len = tcp_hl + len;
-    std::uint64_t pseudo = 0;
     if (v4) {
       put16(sip + 2, static_cast<std::uint16_t>(ip_hl + tcp_len));
       put16(sip + 4, static_cast<std::uint16_t>(id + i));
       put16(sip + 10, 0);
       put16(sip + 10, checksum_fold(checksum_sum(sip, ip_hl)));
-      pseudo = checksum_sum(sip + 12, 8) + kTcp + tcp_len;
     } else {
       put16(sip + 4, static_cast<std::uint16_t>(tcp_len));
-      pseudo = checksum_sum(sip + 8, 32) + kTcp + tcp_len;
     }
+    const std::uint64_t pseudo = detail::tcp_pseudo_sum(sip, v4, tcp_len);
     put32(stcp + 4, seq + static_cast<std::uint32_t>(i * mss));
     if (i + 1 < n) stcp[13] &= static_cast<std::uint8_t>(~(kFin | kPsh));
     if (i > 0) stcp[13] &= static_cast<std::uint8_t>(~kCwr);

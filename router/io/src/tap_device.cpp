@@ -71,16 +71,13 @@ Result<std::optional<std::size_t>> TapDevice::read(std::span<std::uint8_t> buf) 
 }
 
 Result<bool> TapDevice::write(std::span<const std::uint8_t> frame) {
-  // A zero virtio-net header: no offload asked, the checksums are complete.
-  static const std::uint8_t kNoOffload[10] = {};
-  iovec iov[2] = {{const_cast<std::uint8_t*>(kNoOffload), sizeof kNoOffload},
-                  {const_cast<std::uint8_t*>(frame.data()), frame.size()}};
-  const ssize_t n = vnet_ ? ::writev(fd_, iov, 2) : ::write(fd_, frame.data(), frame.size());
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == EIO) return false;
-    return sys_error("write to " + name_);
+  if (vnet_) {
+    // A zero virtio-net header: no offload asked, the checksums are complete.
+    static constexpr std::uint8_t kNoOffload[10] = {};
+    const std::span<const std::uint8_t> parts[1] = {frame};
+    return write(kNoOffload, parts);
   }
-  return true;
+  return written(::write(fd_, frame.data(), frame.size()));
 }
 
 Result<bool> TapDevice::write(std::span<const std::uint8_t> vnet,
@@ -96,8 +93,12 @@ Result<bool> TapDevice::write(std::span<const std::uint8_t> vnet,
   for (std::size_t i = 0; i < parts.size(); ++i) {
     iov[i + 1] = {const_cast<std::uint8_t*>(parts[i].data()), parts[i].size()};
   }
-  const ssize_t n = ::writev(fd_, iov.data(), static_cast<int>(parts.size() + 1));
+  return written(::writev(fd_, iov.data(), static_cast<int>(parts.size() + 1)));
+}
+
+Result<bool> TapDevice::written(ssize_t n) const {
   if (n < 0) {
+    // A full queue drops the frame, as a NIC would.
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == EIO) return false;
     return sys_error("write to " + name_);
   }

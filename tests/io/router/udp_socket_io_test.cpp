@@ -34,14 +34,9 @@ std::vector<std::vector<std::uint8_t>> drain(UdpSocket& s, std::size_t want, int
     auto n = s.receive(slots);
     REQUIRE(n);
     for (std::size_t i = 0; i < *n; ++i) {
-      const UdpSlot& sl = slots[i];
-      const std::size_t step = sl.segment ? sl.segment : sl.size;
-      if (sl.segment) ++runs;
-      for (std::size_t at = 0; at < sl.size; at += step) {
-        const auto len = static_cast<long>(std::min(step, sl.size - at));
-        got.emplace_back(sl.bytes.begin() + static_cast<long>(at),
-                         sl.bytes.begin() + static_cast<long>(at) + len);
-      }
+      if (slots[i].segment) ++runs;
+      for_each_datagram(slots[i],
+                        [&](std::span<std::uint8_t> d) { got.emplace_back(d.begin(), d.end()); });
     }
   }
   return got;

@@ -8,6 +8,7 @@
 
 #include "weft/base/rng.hpp"
 #include "weft/dns/registry_wire.hpp"
+#include "weft/testing/addresses.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -25,9 +26,7 @@ namespace {
 Name name(const char* text) {
   return *Name::parse(text);
 }
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
-}
+using weft::testing::ip;
 TimePoint at(Duration d) {
   return kEpoch + d;
 }

@@ -8,6 +8,7 @@
 
 #include "weft/base/rng.hpp"
 #include "weft/base/uint128.hpp"
+#include "weft/testing/addresses.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -22,9 +23,7 @@ namespace {
 Cidr cidr(const char* text) {
   return *Cidr::parse(text);
 }
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
-}
+using weft::testing::ip;
 const PeerName kSelf(0x1111), kOther(0x2222);
 
 void check_rules(const Ring& ring, const Allocator& alloc,

@@ -59,7 +59,6 @@ class FrameCoalescer {
     Segment head;
     bool open = false;     // still the newest item of its flow, and not closed by size/PSH
     bool checked = false;  // head's checksums verified
-    std::span<const std::uint8_t> last;
     Segment tail;
     std::size_t ip_bytes = 0;                             // IP length of the merged packet so far
     std::vector<std::span<const std::uint8_t>> payloads;  // of the segments after the first

@@ -12,6 +12,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <sys/types.h>
 #include <utility>
 
 namespace weft::router {
@@ -52,6 +53,8 @@ class TapDevice {
 
  private:
   TapDevice(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+  /// A write's result: false for a full queue, the error for anything else.
+  [[nodiscard]] Result<bool> written(ssize_t n) const;
   int fd_ = -1;
   std::string name_;
   bool vnet_ = false;

@@ -7,6 +7,7 @@
 #include "weft/base/ip_address.hpp"
 #include "weft/base/result.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -29,6 +30,16 @@ struct UdpSlot {
   std::size_t segment = 0;
   UdpEndpoint from;
 };
+
+/// Calls f(std::span<std::uint8_t>) for each datagram in a received slot: the slot itself,
+/// or the pieces of a GRO run.
+template <class F>
+void for_each_datagram(UdpSlot& slot, F&& f) {
+  const std::size_t step = slot.segment != 0 ? slot.segment : slot.size;
+  for (std::size_t at = 0; at < slot.size; at += step) {
+    f(std::span<std::uint8_t>(slot.bytes.data() + at, std::min(step, slot.size - at)));
+  }
+}
 
 struct UdpOutgoing {
   std::span<const std::uint8_t> bytes;
