@@ -10,6 +10,7 @@ if(NOT WEFT_ONLY_PURE)
   pkg_check_modules(NL REQUIRED IMPORTED_TARGET libnl-3.0)
   pkg_check_modules(NLROUTE REQUIRED IMPORTED_TARGET libnl-route-3.0)
   pkg_check_modules(NFT REQUIRED IMPORTED_TARGET libnftables)
+  pkg_check_modules(CARES REQUIRED IMPORTED_TARGET libcares)   # dns/io: the upstream forwarder
 endif()
 find_package(Catch2 2 REQUIRED)
 include(Catch)

@@ -24,6 +24,8 @@ function(weft_fuzzer name)
   cmake_parse_arguments(F "" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${F_SOURCES})
   target_link_libraries(${name} PRIVATE ${F_DEPS})
+  # Test literals only (weft/testing/*.hpp): header-only, no test framework.
+  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests/support)
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${WEFT_TEST_BIN_DIR})
   weft_apply_warnings(${name})
   set(_corpus ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/${name})

@@ -22,6 +22,8 @@ TEST_PKGS=(
   podman runc
   # The userspace tunnels bench/sleeve_iperf_bench.sh measures the sleeve against.
   fastd tinc
+  # DNS: dig in the netns tests, dnsmasq as their upstream and the bench baseline, dnsperf.
+  bind9-dnsutils dnsmasq-base dnsperf
 )
 
 missing=()

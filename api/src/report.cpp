@@ -27,6 +27,10 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IpamReport, status, range, defau
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FastPathReport, status, bridge, vxlan, mtu, port,
                                                 peers, address, expose, egress, heartbeats_ok,
                                                 sleeve, sleeve_cipher, sleeve_peers)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DnsEntry, name, address, container, origin,
+                                                origin_nickname)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DnsReport, status, domain, listen, upstream,
+                                                upstream_problem, ttl, cache_entries, entries)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DaemonReport, pid, uptime_seconds, data_dir,
                                                 run_dir, api_socket, api_tcp, api_tcp_writable)
 
@@ -48,7 +52,8 @@ void from_json(const nlohmann::json& j, AllocationInfo& a) {
 
 void to_json(nlohmann::json& j, const Report& r) {
   j = nlohmann::json{{"version", r.version}, {"commit", r.commit}, {"router", r.router},
-                     {"ipam", r.ipam},       {"fastdp", r.fastdp}, {"daemon", r.daemon}};
+                     {"ipam", r.ipam},       {"fastdp", r.fastdp}, {"dns", r.dns},
+                     {"daemon", r.daemon}};
 }
 
 void from_json(const nlohmann::json& j, Report& r) {
@@ -57,6 +62,7 @@ void from_json(const nlohmann::json& j, Report& r) {
   if (j.contains("router")) j.at("router").get_to(r.router);
   if (j.contains("ipam")) j.at("ipam").get_to(r.ipam);
   if (j.contains("fastdp")) j.at("fastdp").get_to(r.fastdp);
+  if (j.contains("dns")) j.at("dns").get_to(r.dns);
   if (j.contains("daemon")) j.at("daemon").get_to(r.daemon);
 }
 

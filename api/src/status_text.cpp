@@ -137,6 +137,24 @@ std::string render_status(const Report& r) {
     out += "\n";
   }
 
+  if (!r.dns.status.empty()) {
+    std::vector<std::pair<std::string, std::string>> rows{{"Service", "dns"},
+                                                          {"Status", r.dns.status}};
+    if (!r.dns.domain.empty()) {
+      rows.emplace_back("Domain", r.dns.domain);
+      if (!r.dns.listen.empty()) rows.emplace_back("Listen", r.dns.listen + " (UDP and TCP)");
+      std::string up;
+      for (std::size_t i = 0; i < r.dns.upstream.size(); ++i)
+        up += (i ? ", " : "") + r.dns.upstream[i];
+      if (up.empty()) up = "none: " + r.dns.upstream_problem;
+      rows.emplace_back("Upstream", up);
+      rows.emplace_back("TTL", std::to_string(r.dns.ttl));
+      rows.emplace_back("Entries", std::to_string(r.dns.entries.size()));
+    }
+    out += render_block(rows);
+    out += "\n";
+  }
+
   const auto& d = r.daemon;
   std::string api = d.api_socket;
   if (!d.api_tcp.empty()) {
@@ -221,6 +239,18 @@ std::string render_status_ipam(const Report& r) {
     out += "\n";
   }
   if (r.ipam.peers.empty()) out += "no ring yet: " + r.ipam.status + "\n";
+  return out;
+}
+
+std::string render_status_dns(const Report& r) {
+  std::string out;
+  for (const auto& e : r.dns.entries) {
+    std::string line =
+        pad_right(e.name, 30) + " " + pad_right(e.address, 16) + " " + pad_right(e.container, 24) +
+        " " + (e.origin_nickname.empty() ? e.origin : peer_label(e.origin, e.origin_nickname));
+    out += line + "\n";
+  }
+  if (r.dns.entries.empty()) out += "no names registered (dns: " + r.dns.status + ")\n";
   return out;
 }
 

@@ -154,6 +154,12 @@ Outcome<std::string> add(const cni::CniEnv& env, const cni::NetConf& conf) {
   body["mac"] = cni::pod_mac(env.container_id, env.ifname).to_string();
   if (!env.args.pod_name.empty()) body["pod_name"] = env.args.pod_name;
   if (!env.args.pod_namespace.empty()) body["pod_namespace"] = env.args.pod_namespace;
+  // Names for weft DNS: weftd registers each as NAME.weft.local for this attachment.
+  json hostnames = json::array();
+  for (const auto* h : {&env.args.hostname, &conf.hostname}) {
+    if (!h->empty()) hostnames.push_back(*h);
+  }
+  if (!hostnames.empty()) body["hostnames"] = hostnames;
   if (conf.subnet) body["subnet"] = *conf.subnet;
   auto answer = call(conf, "POST", "/cni/add", body.dump(), kAddTimeout);
   if (!answer) return answer.error();
@@ -196,6 +202,11 @@ Outcome<std::string> add(const cni::CniEnv& env, const cni::NetConf& conf) {
                         link->gateway.to_string(), first + 1});
   result.routes.push_back(
       {link->address.is_v4() ? "0.0.0.0/0" : "::/0", link->gateway.to_string()});
+  // weft DNS answers on the bridge: runtimes write the pod's resolv.conf from this.
+  if (answer->contains("dns_server") && (*answer)["dns_server"].is_string()) {
+    result.dns.nameservers = {(*answer)["dns_server"].get<std::string>()};
+    result.dns.search = {(*answer).value("dns_domain", "weft.local")};
+  }
   return cni::encode_result(result, conf.cni_version);
 }
 

@@ -63,8 +63,8 @@ int main(int argc, char** argv) {
 
   auto* status = app.add_subcommand("status", "show the state of weftd (weave status look)");
   std::string what;
-  status->add_option("what", what, "peers | connections | targets | routes | ipam")
-      ->check(CLI::IsMember({"peers", "connections", "targets", "routes", "ipam"}));
+  status->add_option("what", what, "peers | connections | targets | routes | ipam | dns")
+      ->check(CLI::IsMember({"peers", "connections", "targets", "routes", "ipam", "dns"}));
   auto* report = app.add_subcommand("report", "print weftd's full report as JSON");
   auto* version = app.add_subcommand("version", "print the version of weft");
   std::vector<std::string> connect_peers, forget_peers;
@@ -104,6 +104,19 @@ int main(int argc, char** argv) {
   auto* lookup = ipam_cmd->add_subcommand("lookup", "the addresses held for a container id");
   lookup->add_option("id", ipam_id, "container id")->required();
 
+  std::string dns_name;
+  std::vector<std::string> dns_addresses;
+  auto* dns_add = app.add_subcommand(
+      "dns-add", "register NAME.weft.local for addresses (every host answers for it)");
+  dns_add->add_option("name", dns_name, "NAME or NAME.weft.local")->required();
+  dns_add->add_option("addresses", dns_addresses, "IP ...")->required();
+  auto* dns_remove = app.add_subcommand(
+      "dns-remove", "remove a name this host registered (all its addresses, or those given)");
+  dns_remove->add_option("name", dns_name, "NAME or NAME.weft.local")->required();
+  dns_remove->add_option("addresses", dns_addresses, "IP ...");
+  auto* dns_lookup = app.add_subcommand("dns-lookup", "the addresses of a name in weft.local");
+  dns_lookup->add_option("name", dns_name, "NAME or NAME.weft.local")->required();
+
   CLI11_PARSE(app, argc, argv);
   // An allocation may wait for space from peers for up to 30 s; everything else is quick.
   const weft::api::ApiClient client(std::filesystem::path(run_dir) / "weftd.sock",
@@ -139,6 +152,16 @@ int main(int argc, char** argv) {
   }
   if (*reset) return show(client, "/ipam/reset", run_dir, "POST");
   if (*lookup) return show(client, "/ipam/lookup?id=" + weft::api::url_encode(ipam_id), run_dir);
+  if (*dns_add || *dns_remove) {
+    std::string body = "{\"name\": " + quote(dns_name) + ", \"addresses\": [";
+    for (std::size_t i = 0; i < dns_addresses.size(); ++i) {
+      body += (i ? ", " : "") + quote(dns_addresses[i]);
+    }
+    return show(client, *dns_add ? "/dns/add" : "/dns/remove", run_dir, "POST", body + "]}");
+  }
+  if (*dns_lookup) {
+    return show(client, "/dns/lookup?name=" + weft::api::url_encode(dns_name), run_dir);
+  }
   if (*version) {
     std::cout << "weft " << weft::kVersion << " (" << weft::kGitCommit << ")\n";
     return 0;

@@ -123,17 +123,32 @@ void Daemon::add_cni_routes() {
       return reply(HttpResponse::error(500, p.error().message()));
     }
     attachments_[*id] = record;
-    ipam_->allocate(*id, subnet, gossip::steady_now(), [this, reply](Result<ipam::Allocation> r) {
-      if (!r) {
-        const int status = r.error().is(Errc::invalid_argument) ? 400 : 503;
-        return reply(HttpResponse::error(status, r.error().message()));
-      }
-      json out{
-          {"address", r->address.to_string()},  {"prefix_length", r->subnet.prefix_length()},
-          {"subnet", r->subnet.to_string()},    {"gateway", bridge_address_->address.to_string()},
-          {"bridge", fastdp_->config().bridge}, {"mtu", fastdp_->config().mtu}};
-      reply(HttpResponse::json(out.dump() + "\n"));
-    });
+    // DNS names: the pod's name and any hostnames weft-cni passes (bad ones are skipped).
+    json names = json::array();
+    if (record.contains("pod_name")) names.push_back(record["pod_name"]);
+    if (j.contains("hostnames") && j["hostnames"].is_array()) {
+      for (const auto& h : j["hostnames"]) names.push_back(h);
+    }
+    ipam_->allocate(*id, subnet, gossip::steady_now(),
+                    [this, reply, id = *id, names](Result<ipam::Allocation> r) {
+                      if (!r) {
+                        const int status = r.error().is(Errc::invalid_argument) ? 400 : 503;
+                        return reply(HttpResponse::error(status, r.error().message()));
+                      }
+                      dns_register_attachment(id, names, r->address);
+                      json out{{"address", r->address.to_string()},
+                               {"prefix_length", r->subnet.prefix_length()},
+                               {"subnet", r->subnet.to_string()},
+                               {"gateway", bridge_address_->address.to_string()},
+                               {"bridge", fastdp_->config().bridge},
+                               {"mtu", fastdp_->config().mtu}};
+                      if (dns_server_ && dns_bound_) {
+                        out["dns_server"] = dns_bound_->address.to_string();
+                        out["dns_domain"] = std::string(
+                            dns::kRegistryZone.substr(0, dns::kRegistryZone.size() - 1));
+                      }
+                      reply(HttpResponse::json(out.dump() + "\n"));
+                    });
     runner_->kick();
     arm_ipam_timer();
   });
@@ -145,6 +160,7 @@ void Daemon::add_cni_routes() {
     }
     auto id = attachment_id(j);
     if (!id) return HttpResponse::error(400, id.error().message());
+    dns_unregister_attachment(*id);
     auto freed = ipam_->free_key(*id);
     if (auto f = ipam_->flush(); !f) return HttpResponse::error(500, f.error().message());
     if (auto e = store_->erase(kCniNs, *id); !e)
@@ -202,6 +218,7 @@ void Daemon::add_cni_routes() {
     }
     json freed = json::array();
     for (const auto& id : gone) {
+      dns_unregister_attachment(id);
       for (const auto& a : ipam_->free_key(id)) freed.push_back(a.address.to_string());
     }
     if (auto f = ipam_->flush(); !f) return HttpResponse::error(500, f.error().message());

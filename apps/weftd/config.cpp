@@ -87,6 +87,25 @@ ParsedArgs parse_args(int argc, char** argv) {
                  "sleeve carries pods: with a password or --no-fastdp)")
       ->envname("WEFT_MTU")
       ->check(CLI::Range(576, 65485));
+  bool no_dns = false;
+  app.add_flag("--no-dns", no_dns, "do not answer DNS (names are still registered and gossiped)")
+      ->envname("WEFT_NO_DNS");
+  app.add_option("--dns-listen", c.dns_listen,
+                 "IPv4 ADDRESS[:PORT] for DNS over UDP and TCP (default: the bridge's address, "
+                 "port 53)")
+      ->envname("WEFT_DNS_LISTEN");
+  app.add_option("--dns-upstream", c.dns_upstream,
+                 "servers for names outside weft.local, ADDRESS[:PORT]; repeat for more "
+                 "(default: the nameservers of --resolv-conf)")
+      ->envname("WEFT_DNS_UPSTREAM")
+      ->delimiter(',');
+  app.add_option("--resolv-conf", c.resolv_conf, "where the host's upstream nameservers are listed")
+      ->envname("WEFT_RESOLV_CONF")
+      ->capture_default_str();
+  app.add_option("--dns-ttl", c.dns_ttl, "TTL in seconds of weft.local answers")
+      ->envname("WEFT_DNS_TTL")
+      ->check(CLI::Range(0, 86400))
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -100,6 +119,7 @@ ParsedArgs parse_args(int argc, char** argv) {
   c.log_level = *parsed;
   c.discovery = !no_discovery;
   c.fastdp = !no_fastdp;
+  c.dns = !no_dns;
   for (const auto& t : trusted) {
     auto cidr = Cidr::parse(t);
     if (!cidr) {

@@ -44,6 +44,13 @@ struct Config {
   std::uint32_t mtu = 0;  ///< --mtu; 0 = derived from the underlay (see --help)
   /// Peers whose address is in one of these take the fast path even with a password.
   std::vector<Cidr> trusted_subnets;
+
+  // DNS.
+  bool dns = true;                        ///< --no-dns: no server (the registry is still gossiped)
+  std::string dns_listen;                 ///< ADDRESS[:PORT]; empty = the bridge's address, port 53
+  std::vector<std::string> dns_upstream;  ///< empty = the nameservers of resolv.conf
+  std::string resolv_conf = "/etc/resolv.conf";
+  std::uint32_t dns_ttl = 30;
 };
 
 /// The outcome of parsing argv: a config to run with, or an exit code (help, version, error)

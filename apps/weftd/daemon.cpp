@@ -57,6 +57,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const Config& config, asio::io_con
       new Daemon(config, io, std::move(*lock), std::move(*db), std::move(*identity)));
   if (auto m = d->start_mesh(); !m) return m.error();
   if (auto i = d->start_ipam(); !i) return i.error();
+  if (auto n = d->start_dns(); !n) return n.error();
   if (auto e = d->load_expose(); !e) return e.error();
   if (auto a = d->load_attachments(); !a) return a.error();
   d->start_fastdp();
@@ -80,7 +81,8 @@ Daemon::Daemon(const Config& config, asio::io_context& io, store::DataDirLock lo
       server_(io.get_executor(), routes_),
       signals_(io, SIGTERM, SIGINT),
       ipam_timer_(io),
-      fastdp_timer_(io) {
+      fastdp_timer_(io),
+      dns_timer_(io) {
   metrics_
       .gauge("weft_build_info", "weft build: version and commit (value is always 1)",
              {{"version", kVersion}, {"commit", kGitCommit}})
@@ -90,6 +92,7 @@ Daemon::Daemon(const Config& config, asio::io_context& io, store::DataDirLock lo
   add_ipam_routes();
   add_expose_routes();
   add_cni_routes();
+  add_dns_routes();
 }
 
 void Daemon::add_routes() {
@@ -119,6 +122,7 @@ void Daemon::add_routes() {
     collect_process_metrics(metrics_);
     update_mesh_metrics();
     update_ipam_metrics();
+    update_dns_metrics();
     HttpResponse r = HttpResponse::text(metrics_.render());
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return r;
@@ -146,6 +150,8 @@ Result<void> Daemon::listen() {
 
 void Daemon::stop() {
   stop_ipam();
+  dns_timer_.cancel();
+  stop_dns_server();
   fastdp_timer_.cancel();        // the devices stay: pods keep talking while weftd restarts
   if (sleeve_) sleeve_->stop();  // weft-tap goes with weftd; sleeve peers wait for it
   if (hb_desc_) {
@@ -166,6 +172,7 @@ api::Report Daemon::report() const {
   mark_fastdp(r.router);
   r.ipam = ipam_report();
   r.fastdp = fastdp_report();
+  r.dns = dns_report();
   r.daemon.pid = ::getpid();
   r.daemon.uptime_seconds =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_)

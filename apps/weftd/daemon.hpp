@@ -7,6 +7,12 @@
 #include "weft/api/server.hpp"
 #include "weft/base/metrics.hpp"
 #include "weft/base/sodium_rng.hpp"
+#include "weft/dns/authority.hpp"
+#include "weft/dns/cache.hpp"
+#include "weft/dns/forwarder.hpp"
+#include "weft/dns/registry_gossiper.hpp"
+#include "weft/dns/responder.hpp"
+#include "weft/dns/server.hpp"
 #include "weft/gossip/mesh.hpp"
 #include "weft/gossip/mesh_runner.hpp"
 #include "weft/ipam/bootstrap.hpp"
@@ -29,6 +35,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -108,6 +115,23 @@ class Daemon {
   /// Applies a change of the failing set: the fallback table, and what the bridge learned
   /// about the MACs behind peers that changed overlay.
   void apply_fallback(const std::set<IpAddress>& before);
+  // DNS (dns.cpp): the registry on the mesh, this host's names in the store, the server.
+  Result<void> start_dns();
+  void ensure_dns();
+  void arm_dns_timer();
+  void stop_dns_server();
+  void add_dns_routes();
+  /// NAME or NAME.weft.local. as an entry name, or why it cannot be one.
+  static Result<dns::Name> dns_entry_name(const std::string& text);
+  Result<void> dns_add(const dns::Name& name, const IpAddress& address,
+                       const std::string& container);
+  /// Removes this host's entries `which` selects; how many went.
+  Result<std::size_t> dns_remove(const std::function<bool(const dns::Entry&)>& which);
+  void dns_register_attachment(const std::string& id, const nlohmann::json& names,
+                               const IpAddress& address);
+  void dns_unregister_attachment(const std::string& id);
+  [[nodiscard]] api::DnsReport dns_report() const;
+  void update_dns_metrics();
 
   Config config_;
   boost::asio::io_context& io_;
@@ -152,6 +176,19 @@ class Daemon {
   std::string sleeve_status_ = "not started";
   std::uint32_t underlay_mtu_ = 0;
   bool fallback_applied_ = false;  // table ip weft_fallback matches plan_.failing
+  std::unique_ptr<dns::RegistryGossiper> dns_registry_;
+  std::unique_ptr<dns::Cache> dns_cache_;  // kept across rebinds
+  // Made again when the listen address changes (the zone's apex answers with it).
+  std::unique_ptr<dns::Forwarder> dns_forwarder_;
+  std::unique_ptr<dns::Authority> dns_authority_;
+  std::unique_ptr<dns::Responder> dns_responder_;
+  std::unique_ptr<dns::DnsServer> dns_server_;
+  std::optional<dns::ServerConfig> dns_bound_;  // what the server is (or failed to be) bound to
+  TimePoint dns_retry_at_{};
+  boost::asio::steady_timer dns_timer_;
+  std::string dns_status_;
+  std::string dns_upstream_problem_;
+  dns::ResponderStats dns_stats_base_;  // the counters of responders made before this one
   bool stopping_ = false;
 };
 

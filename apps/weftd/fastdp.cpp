@@ -103,6 +103,7 @@ void Daemon::reconcile_fastdp() {
       .set(static_cast<double>(fastdp_peers_.size()));
   ensure_sleeve();
   ensure_exposed(true);
+  ensure_dns();  // at once when the bridge's address changed, not at the next DNS tick
   ensure_heartbeats(true);
   tick_heartbeats();
 }

@@ -331,6 +331,10 @@ void Daemon::add_ipam_routes() {
     if (auto r = ipam_->rmpeer(*peer); !r) {
       return HttpResponse::error(http_status(r.error()), r.error().message());
     }
+    // Its DNS names go with it (a peer that comes back registers them again).
+    if (auto d = dns_registry_->forget_origin(*peer, now()); !d) {
+      log::warn("rmpeer: dns names of {} kept: {}", peer->to_string(), d.error().message());
+    }
     runner_->kick();
     return HttpResponse::text("removed " + peer->to_string() + ": its " +
                               api::format_count(static_cast<double>(owned)) +

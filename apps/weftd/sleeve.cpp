@@ -94,7 +94,7 @@ Result<void> Sleeve::start(netlink::Netlink& nl, const std::string& bridge, std:
   if (auto r = nl.set_mtu("weft-tap", mtu); !r) return r.error();
   if (auto r = nl.set_master("weft-tap", bridge); !r) return r.error();
   if (auto r = nl.set_up("weft-tap"); !r) return r.error();
-  auto udp = router::UdpSocket::bind(host, port, /*gro=*/true);
+  auto udp = UdpSocket::bind(host, port, /*gro=*/true);
   if (!udp) return udp.error();
   tap_.emplace(std::move(*tap));
   udp_.emplace(std::move(*udp));
@@ -234,7 +234,7 @@ void Sleeve::close_datagram(LinkState& l, TimePoint t) {
 }
 
 void Sleeve::flush(TimePoint t) {
-  std::vector<router::UdpOutgoing> out;
+  std::vector<UdpOutgoing> out;
   for (auto& [peer, l] : links_) {
     close_datagram(*l, t);
     for (const auto& d : l->ready) {
@@ -266,7 +266,7 @@ void Sleeve::read_udp() {
                             }
                             const TimePoint t = now();
                             for (std::size_t i = 0; i < *n; ++i) {
-                              router::for_each_datagram(slots_[i], [&](std::span<std::uint8_t> d) {
+                              for_each_datagram(slots_[i], [&](std::span<std::uint8_t> d) {
                                 on_datagram(d, slots_[i].from, t);
                               });
                             }
@@ -278,8 +278,7 @@ void Sleeve::read_udp() {
                         });
 }
 
-void Sleeve::on_datagram(std::span<std::uint8_t> bytes, const router::UdpEndpoint& from,
-                         TimePoint t) {
+void Sleeve::on_datagram(std::span<std::uint8_t> bytes, const UdpEndpoint& from, TimePoint t) {
   auto h = router::decode_sleeve_header(bytes);
   if (!h) {
     drop("malformed");

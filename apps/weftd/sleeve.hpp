@@ -6,13 +6,13 @@
 #pragma once
 
 #include "weft/base/metrics.hpp"
+#include "weft/base/udp_socket.hpp"
 #include "weft/gossip/mesh.hpp"
 #include "weft/netlink/netlink.hpp"
 #include "weft/router/coalesce.hpp"
 #include "weft/router/sleeve_crypto.hpp"
 #include "weft/router/sleeve_forward.hpp"
 #include "weft/router/tap_device.hpp"
-#include "weft/router/udp_socket.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -32,7 +32,7 @@ class Sleeve {
   struct Link {
     PeerName peer;
     gossip::SleeveKeys keys;
-    router::UdpEndpoint endpoint;  // its host on the mesh port
+    UdpEndpoint endpoint;  // its host on the mesh port
   };
   struct LinkStats {
     std::uint64_t packets_sent = 0, bytes_sent = 0, packets_received = 0, bytes_received = 0;
@@ -70,7 +70,7 @@ class Sleeve {
   void read_tap();
   void drain_tap();
   void read_udp();
-  void on_datagram(std::span<std::uint8_t> bytes, const router::UdpEndpoint& from, TimePoint now);
+  void on_datagram(std::span<std::uint8_t> bytes, const UdpEndpoint& from, TimePoint now);
   void queue(const router::SleeveHop& hop, TimePoint now);
   /// Seals the link's datagram in progress, if it holds records, for the next flush.
   void close_datagram(LinkState& l, TimePoint now);
@@ -86,7 +86,7 @@ class Sleeve {
   router::SleeveCipher cipher_;
   std::size_t max_datagram_ = 1472;
   std::optional<router::TapDevice> tap_;
-  std::optional<router::UdpSocket> udp_;
+  std::optional<UdpSocket> udp_;
   std::unique_ptr<boost::asio::posix::stream_descriptor> tap_wait_;
   std::unique_ptr<boost::asio::posix::stream_descriptor> udp_wait_;
   router::SleeveForwarder forwarder_;
@@ -96,7 +96,7 @@ class Sleeve {
   std::vector<std::uint8_t> frame_buf_;
   std::vector<std::uint8_t> segments_;                 // a super-frame's segments
   std::vector<std::span<const std::uint8_t>> frames_;  // one read's wire-ready frames
-  std::vector<router::UdpSlot> slots_;
+  std::vector<UdpSlot> slots_;
   std::vector<router::SleeveRecord> records_;
   std::map<std::string, std::uint64_t> drops_;  // by reason, not yet published
   bool stopping_ = false;

@@ -93,6 +93,10 @@ Outcome<NetConf> parse_netconf(std::string_view bytes) {
     if (!j["hairpin"].is_boolean()) return bad("hairpin", "must be true or false");
     c.hairpin = j["hairpin"].get<bool>();
   }
+  if (j.contains("hostname")) {
+    if (!j["hostname"].is_string()) return bad("hostname", "must be a string (a DNS name)");
+    c.hostname = j["hostname"].get<std::string>();
+  }
   if (j.contains("subnet")) {
     if (!j["subnet"].is_string()) return bad("subnet", "must be a CIDR string");
     c.subnet = j["subnet"].get<std::string>();
@@ -123,6 +127,7 @@ Outcome<CniArgs> parse_cni_args(std::string_view s) {
     const auto value = pair.substr(eq + 1);
     if (key == "K8S_POD_NAME") out.pod_name = value;
     if (key == "K8S_POD_NAMESPACE") out.pod_namespace = value;
+    if (key == "HOSTNAME") out.hostname = value;
     // Other keys (IgnoreUnknown, K8S_POD_UID, ...) are not weft's to judge.
   }
   return out;

@@ -104,3 +104,43 @@ TEST_CASE("the fast path block survives a JSON round trip and renders in status"
   CHECK(off.find("Status: off (--no-fastdp)") != std::string::npos);
   CHECK(off.find("Bridge:") == std::string::npos);
 }
+
+TEST_CASE("the dns block survives a JSON round trip and renders in status", "[api][report]") {
+  Report r = sample();
+  r.dns.status = "ready";
+  r.dns.domain = "weft.local.";
+  r.dns.listen = "10.32.0.1:53";
+  r.dns.upstream = {"198.18.0.9:53"};
+  r.dns.ttl = 30;
+  r.dns.cache_entries = 4;
+  r.dns.entries = {{"web-1.weft.local.", "10.32.0.5", "c1/eth0", "0a:1b:2c:3d:4e:5f:60:71", "h1"},
+                   {"web-2.weft.local.", "10.32.0.9", "c2/eth0", "0a:1b:2c:3d:4e:5f:60:72", ""}};
+  auto back = weft::api::report_from_json(weft::api::report_to_json(r));
+  REQUIRE(back);
+  CHECK(back->dns.status == "ready");
+  CHECK(back->dns.domain == "weft.local.");
+  CHECK(back->dns.upstream == r.dns.upstream);
+  CHECK(back->dns.cache_entries == 4);
+  REQUIRE(back->dns.entries.size() == 2);
+  CHECK(back->dns.entries[0].container == "c1/eth0");
+  CHECK(back->dns.entries[0].origin_nickname == "h1");
+  const auto text = weft::api::render_status(r);
+  CHECK(text.find("        Service: dns\n         Status: ready\n         Domain: weft.local.\n"
+                  "         Listen: 10.32.0.1:53 (UDP and TCP)\n       Upstream: 198.18.0.9:53\n"
+                  "            TTL: 30\n        Entries: 2\n") != std::string::npos);
+  const auto list = weft::api::render_status_dns(r);
+  CHECK(list.find("web-1.weft.local.") == 0);
+  CHECK(list.find("10.32.0.5") != std::string::npos);
+  CHECK(list.find("0a:1b:2c:3d:4e:5f:60:71(h1)") != std::string::npos);
+  CHECK(list.find("0a:1b:2c:3d:4e:5f:60:72\n") != std::string::npos);
+  r.dns = {};
+  r.dns.status = "off (--no-dns)";
+  const auto off = weft::api::render_status(r);
+  CHECK(off.find("Status: off (--no-dns)") != std::string::npos);
+  CHECK(off.find("Domain:") == std::string::npos);
+  r.dns.status = "ready";
+  r.dns.domain = "weft.local.";
+  r.dns.upstream_problem = "no nameserver in /etc/resolv.conf";
+  CHECK(weft::api::render_status(r).find("Upstream: none: no nameserver in /etc/resolv.conf") !=
+        std::string::npos);
+}

@@ -34,13 +34,14 @@ TEST_CASE("every supported version is accepted, with defaults", "[cni][config]")
 TEST_CASE("the optional fields are read", "[cni][config]") {
   auto c = parse_netconf(R"({"cniVersion": "1.1.0", "name": "n", "type": "weft",
     "daemonSocket": "/tmp/x/weftd.sock", "mtu": 1400, "hairpin": true, "subnet": "10.32.1.0/24",
-    "prevResult": {"cniVersion": "1.1.0", "ips": []},
+    "hostname": "shared", "prevResult": {"cniVersion": "1.1.0", "ips": []},
     "cni.dev/valid-attachments": [{"containerID": "c1", "ifname": "eth0"}]})");
   REQUIRE(c.has_value());
   CHECK(c->daemon_socket == "/tmp/x/weftd.sock");
   CHECK(c->mtu == 1400);
   CHECK(c->hairpin);
   CHECK(c->subnet == "10.32.1.0/24");
+  CHECK(c->hostname == "shared");
   REQUIRE(c->prev_result);
   CHECK(c->prev_result->find("\"ips\"") != std::string::npos);
   CHECK(c->valid_attachments == std::vector<Attachment>{{"c1", "eth0"}});
@@ -77,6 +78,7 @@ TEST_CASE("bad configs get the spec's codes and name the field", "[cni][config]"
            {"daemonSocket", R"("daemonSocket": "relative.sock")"},
            {"daemonSocket", R"("daemonSocket": 5)"},
            {"subnet", R"("subnet": 10)"},
+           {"hostname", R"("hostname": ["a"])"},
            {"prevResult", R"("prevResult": [1])"},
            {"cniVersion", R"("cniVersion": 1)"},
            {"cni.dev/valid-attachments", R"("cni.dev/valid-attachments": [{"containerID": 1}])"},
@@ -96,12 +98,13 @@ TEST_CASE("the environment: command, required variables, CNI_ARGS", "[cni][env]"
       {"CNI_CONTAINERID", "c1"},
       {"CNI_NETNS", "/run/netns/p"},
       {"CNI_IFNAME", "eth0"},
-      {"CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=web-0"}};
+      {"CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=web-0;HOSTNAME=db"}};
   auto e = parse_env_map(env);
   REQUIRE(e.has_value());
   CHECK(e->command == Command::add);
   CHECK(e->args.pod_name == "web-0");
   CHECK(e->args.pod_namespace == "ns");
+  CHECK(e->args.hostname == "db");
 
   for (const char* var : {"CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME"}) {
     auto without = env;

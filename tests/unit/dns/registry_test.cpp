@@ -9,6 +9,7 @@
 #include "weft/base/rng.hpp"
 #include "weft/dns/registry_wire.hpp"
 #include "weft/testing/addresses.hpp"
+#include "weft/testing/dns.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -20,12 +21,10 @@
 using namespace weft;
 using namespace weft::dns;
 using namespace std::chrono_literals;
+using weft::testing::name;
 
 namespace {
 
-Name name(const char* text) {
-  return *Name::parse(text);
-}
 using weft::testing::ip;
 TimePoint at(Duration d) {
   return kEpoch + d;

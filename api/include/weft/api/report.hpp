@@ -149,12 +149,36 @@ struct FastPathReport {
   std::uint32_t sleeve_peers = 0;  ///< peers whose pods this host reaches over the sleeve
 };
 
+/// One live name of the `weft.local.` registry (`weft status dns`).
+struct DnsEntry {
+  std::string name;  ///< "web-1.weft.local."
+  std::string address;
+  std::string container;  ///< the container id it belongs to ("weft:manual" for dns-add)
+  std::string origin;     ///< the peer that registered it
+  std::string origin_nickname;
+};
+
+/// The embedded DNS server on this host.
+struct DnsReport {
+  /// "ready", "off (--no-dns)", "waiting for the bridge address", or what failed and what to
+  /// do.
+  std::string status;
+  std::string domain;                 ///< "weft.local."
+  std::string listen;                 ///< "10.32.0.1:53" (UDP and TCP)
+  std::vector<std::string> upstream;  ///< servers forwarded to; empty: forwarding off
+  std::string upstream_problem;       ///< why forwarding is off, when it is
+  std::uint32_t ttl = 0;
+  std::uint64_t cache_entries = 0;
+  std::vector<DnsEntry> entries;
+};
+
 struct Report {
   std::string version;
   std::string commit;
   RouterReport router;
   IpamReport ipam;
   FastPathReport fastdp;
+  DnsReport dns;
   DaemonReport daemon;
 };
 

@@ -27,6 +27,8 @@ std::string render_status_routes(const Report& report);
 /// `weft status ipam`: per peer, addresses owned, share of the range, active count (or
 /// "unreachable!" / "removed").
 std::string render_status_ipam(const Report& report);
+/// `weft status dns`: one line per live name: name, address, container, origin peer.
+std::string render_status_dns(const Report& report);
 /// `weft ps`: container id, address/prefix, subnet; one line per address held here.
 std::string render_ps(const std::vector<AllocationInfo>& allocations);
 /// A count of addresses: exact digits below 10^15, else 3 significant digits.

@@ -28,7 +28,10 @@ struct NetConf {
   std::string daemon_socket = kDefaultDaemonSocket;
   std::uint32_t mtu = 0;  ///< 0: the bridge's MTU, which weftd derives from the underlay
   bool hairpin = false;
-  std::optional<std::string> subnet;          ///< allocate in this CIDR instead of the default
+  std::optional<std::string> subnet;  ///< allocate in this CIDR instead of the default
+  /// Registered as HOSTNAME.weft.local for every pod of this network (a shared name: all
+  /// their addresses), besides K8S_POD_NAME; CNI_ARGS HOSTNAME= gives one per pod.
+  std::string hostname;
   std::optional<std::string> prev_result;     ///< JSON text, when chained after another plugin
   std::vector<Attachment> valid_attachments;  ///< GC only
 };
@@ -41,6 +44,7 @@ enum class Command { add, del, check, gc, status, version };
 struct CniArgs {
   std::string pod_name;       ///< K8S_POD_NAME
   std::string pod_namespace;  ///< K8S_POD_NAMESPACE
+  std::string hostname;       ///< HOSTNAME: registered in DNS like the pod name
 };
 
 struct CniEnv {

@@ -161,6 +161,9 @@ class Registry {
   [[nodiscard]] RegistryState own_record() const;
   [[nodiscard]] PeerName self() const { return self_; }
   [[nodiscard]] std::size_t tombstones() const;
+  /// Bumped on every change to the state (so whenever live entries may have changed): a
+  /// cheap test for whoever keeps its own index over lookup() and reverse().
+  [[nodiscard]] std::uint64_t generation() const noexcept { return generation_; }
 
  private:
   /// Stamps `keys` at the next own version with `live`; the delta.
@@ -171,7 +174,10 @@ class Registry {
   bool correct_self(const std::map<EntryKey, EntryValue>& before, std::uint64_t before_max,
                     TimePoint now);
   [[nodiscard]] const std::map<EntryKey, EntryValue>& own_entries() const;
-  void touch() { index_dirty_ = true; }
+  void touch() {
+    index_dirty_ = true;
+    ++generation_;
+  }
   void build_index() const;
 
   PeerName self_;
@@ -179,6 +185,7 @@ class Registry {
   RegistryState state_;
   /// When this peer learned of each tombstone, on its own clock; never sent.
   std::map<PeerName, std::map<EntryKey, TimePoint>> died_;
+  std::uint64_t generation_ = 0;
   // Lookup indexes over live entries, rebuilt on the first lookup after a change.
   mutable bool index_dirty_ = false;
   mutable std::map<std::string, std::vector<IpAddress>> by_name_;

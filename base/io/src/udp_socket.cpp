@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "weft/router/udp_socket.hpp"
+#include "weft/base/udp_socket.hpp"
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-namespace weft::router {
+namespace weft {
 
 namespace {
 
@@ -205,4 +205,4 @@ Result<std::size_t> UdpSocket::send(std::span<const UdpOutgoing> out) {
   return sent;
 }
 
-}  // namespace weft::router
+}  // namespace weft

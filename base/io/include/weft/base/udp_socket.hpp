@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The sleeve's UDP socket (port 6783, IPv4 underlay): datagrams in and out in batches
-// (recvmmsg/sendmmsg), one syscall for many packets, and UDP GSO on the way out. Non-blocking; the
-// caller waits for readability on fd() (Asio).
+// A batched IPv4 UDP socket (the sleeve's on 6783, the DNS server's on 53): datagrams in and out in
+// batches (recvmmsg/sendmmsg), one syscall for many packets, and UDP GSO on the way out.
+// Non-blocking; the caller waits for readability on fd() (Asio).
 #pragma once
 
 #include "weft/base/ip_address.hpp"
@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-namespace weft::router {
+namespace weft {
 
 struct UdpEndpoint {
   IpAddress ip;
@@ -81,4 +81,4 @@ class UdpSocket {
   bool gro_ = false;
 };
 
-}  // namespace weft::router
+}  // namespace weft

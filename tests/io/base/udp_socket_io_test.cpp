@@ -3,7 +3,7 @@
 // messages and arrive as the datagrams they were, intact and in order, beside datagrams of
 // other sizes and to other peers; with UDP GRO on the receiver, they arrive as runs that
 // cut back into the same datagrams.
-#include "weft/router/udp_socket.hpp"
+#include "weft/base/udp_socket.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -12,7 +12,6 @@
 #include <vector>
 
 using namespace weft;
-using namespace weft::router;
 
 namespace {
 

@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: Apache-2.0
+// weftd's DNS: the name registry on the mesh's `dns` channel, this host's own names kept in
+// the store (the registry itself is not: a restarted peer registers its names again and
+// corrects what others hold of it), and the server on the bridge's address, bound once the
+// bridge has one and bound again when it changes.
+#include "weft/api/status_text.hpp"
+#include "weft/base/log.hpp"
+#include "weft/gossip/mesh_runner.hpp"
+
+#include "daemon.hpp"
+
+#include <boost/asio/post.hpp>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+namespace weft::weftd {
+using api::HttpRequest;
+using api::HttpResponse;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kDnsNs = "dns";
+constexpr const char* kManualContainer = "weft:manual";  // names from `weft dns-add`
+// How long a removal is remembered entry by entry; after that by the record's floor.
+constexpr auto kTombstoneLifetime = std::chrono::hours(1);
+constexpr std::size_t kCacheEntries = 10000;
+constexpr auto kCacheMaxTtl = std::chrono::hours(1);
+// A failed bind (address in use) is tried again this often, not every second.
+constexpr auto kRetryEvery = std::chrono::seconds(10);
+
+TimePoint now() {
+  return gossip::steady_now();
+}
+
+void add_stats(dns::ResponderStats& into, const dns::ResponderStats& from) {
+  for (const auto& [k, v] : from.queries_by_type) into.queries_by_type[k] += v;
+  for (const auto& [k, v] : from.responses_by_rcode) into.responses_by_rcode[k] += v;
+  into.authoritative += from.authoritative;
+  into.forwarded += from.forwarded;
+  into.upstream_failures += from.upstream_failures;
+  into.truncated += from.truncated;
+  into.dropped += from.dropped;
+}
+
+std::string entry_key(const std::string& container, const dns::Name& name, const IpAddress& a) {
+  return container + " " + name.canonical() + " " + a.to_string();
+}
+
+Result<dns::ServerConfig> parse_listen(const std::string& text) {
+  dns::ServerConfig c;
+  std::string host = text;
+  if (const auto colon = text.rfind(':'); colon != std::string::npos) {
+    host = text.substr(0, colon);
+    const std::string port = text.substr(colon + 1);
+    if (port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
+      return Error(Errc::invalid_argument, "--dns-listen '" + text + "': bad port");
+    }
+    c.port = static_cast<std::uint16_t>(std::stoi(port));
+  }
+  auto ip = IpAddress::parse(host);
+  if (!ip || !ip->is_v4()) {
+    return Error(Errc::invalid_argument,
+                 "--dns-listen '" + text + "' is not IPv4ADDRESS[:PORT] (e.g. 10.32.0.1:53)");
+  }
+  c.address = *ip;
+  return c;
+}
+
+}  // namespace
+
+Result<dns::Name> Daemon::dns_entry_name(const std::string& text) {
+  auto name = dns::Name::parse(text);
+  if (!name) return name.error();
+  const auto zone = dns::Name::parse(dns::kRegistryZone);
+  if (!name->is_in(*zone)) {
+    // "web" and "web.weft.local" are the same name: NAME is relative to the zone.
+    auto labels = name->labels();
+    for (const auto& l : zone->labels()) labels.push_back(l);
+    name = dns::Name::from_labels(std::move(labels));
+    if (!name) return name.error();
+  }
+  if (auto c = dns::check_entry_name(*name); !c) return c.error();
+  return *name;
+}
+
+Result<void> Daemon::start_dns() {
+  if (!config_.dns_listen.empty()) {
+    auto l = parse_listen(config_.dns_listen);
+    if (!l) return l.error();
+  }
+  dns_registry_ = std::make_unique<dns::RegistryGossiper>(
+      identity_.name, std::chrono::duration_cast<Duration>(kTombstoneLifetime), now());
+  dns_registry_->attach(mesh_->register_channel(std::string(dns::kDnsChannel), *dns_registry_));
+  dns_cache_ = std::make_unique<dns::Cache>(kCacheEntries,
+                                            std::chrono::duration_cast<Duration>(kCacheMaxTtl));
+  auto stored = store_->list(kDnsNs);
+  if (!stored) return stored.error();
+  std::size_t restored = 0;
+  for (const auto& e : *stored) {
+    auto j = json::parse(e.value, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      log::warn("dns: record {} in the store is not JSON; ignored", e.key);
+      continue;
+    }
+    auto name = dns::Name::parse(j.value("name", ""));
+    auto address = IpAddress::parse(j.value("address", ""));
+    if (!name || !address) {
+      log::warn("dns: record {} in the store has a bad name or address; ignored", e.key);
+      continue;
+    }
+    if (auto a = dns_registry_->add(*name, *address, j.value("container", ""), now()); !a) {
+      log::warn("dns: record {} in the store: {}; ignored", e.key, a.error().message());
+      continue;
+    }
+    ++restored;
+  }
+  if (restored > 0) log::info("dns: registered {} names of this host again", restored);
+  dns_status_ = config_.dns ? "waiting for the bridge's address" : "off (--no-dns)";
+  arm_dns_timer();
+  return ok();
+}
+
+void Daemon::arm_dns_timer() {
+  if (stopping_) return;
+  dns_timer_.expires_after(std::chrono::seconds(1));
+  dns_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    ensure_dns();
+    arm_dns_timer();
+  });
+}
+
+Result<void> Daemon::dns_add(const dns::Name& name, const IpAddress& address,
+                             const std::string& container) {
+  json rec{{"name", name.to_string()}, {"address", address.to_string()}, {"container", container}};
+  // The store first: a crash between the two re-registers at start, never loses the name.
+  if (auto p = store_->put(kDnsNs, entry_key(container, name, address), rec.dump()); !p) {
+    return p.error();
+  }
+  if (auto a = dns_registry_->add(name, address, container, now()); !a) {
+    (void)store_->erase(kDnsNs, entry_key(container, name, address));
+    return a.error();
+  }
+  runner_->kick();
+  return ok();
+}
+
+Result<std::size_t> Daemon::dns_remove(const std::function<bool(const dns::Entry&)>& which) {
+  std::vector<dns::Entry> gone;
+  for (const auto& e : dns_registry_->registry().entries()) {
+    if (e.origin == identity_.name && which(e)) gone.push_back(e);
+  }
+  for (const auto& e : gone) {
+    if (auto r = store_->erase(kDnsNs, entry_key(e.container, e.name, e.address)); !r) {
+      return r.error();
+    }
+    dns_registry_->remove(e.name, e.address, now());
+  }
+  if (!gone.empty()) runner_->kick();
+  return gone.size();
+}
+
+void Daemon::dns_register_attachment(const std::string& id, const json& names,
+                                     const IpAddress& address) {
+  if (!names.is_array()) return;
+  for (const auto& n : names) {
+    if (!n.is_string() || n.get<std::string>().empty()) continue;
+    auto name = dns_entry_name(n.get<std::string>());
+    if (!name) {
+      log::warn("dns: pod {}: name '{}' not registered: {}", id, n.get<std::string>(),
+                name.error().message());
+      continue;
+    }
+    if (auto a = dns_add(*name, address, id); !a) {
+      log::warn("dns: pod {}: {} not registered: {}", id, name->to_string(), a.error().message());
+    }
+  }
+}
+
+void Daemon::dns_unregister_attachment(const std::string& id) {
+  if (auto r = dns_remove([&](const dns::Entry& e) { return e.container == id; }); !r) {
+    log::warn("dns: names of {} not removed from the store: {}", id, r.error().message());
+  }
+}
+
+void Daemon::ensure_dns() {
+  if (!dns_registry_) return;
+  const auto t = now();
+  if (t >= dns_registry_->next_deadline()) dns_registry_->on_tick(t);
+  if (!config_.dns) return;
+
+  std::optional<dns::ServerConfig> want;
+  if (!config_.dns_listen.empty()) {
+    want = *parse_listen(config_.dns_listen);  // checked in start_dns
+  } else if (bridge_address_ && bridge_ok_ && expose_wanted_) {
+    want = dns::ServerConfig{};
+    want->address = bridge_address_->address;
+  }
+  const bool same =
+      want && dns_bound_ && want->address == dns_bound_->address && want->port == dns_bound_->port;
+  if (same && (dns_server_ || t < dns_retry_at_)) return;
+  if (!want && !dns_server_) {
+    dns_status_ = "waiting for the bridge's address (" + expose_status_ + ")";
+    return;
+  }
+  stop_dns_server();
+  dns_bound_ = want;
+  if (!want) return;
+
+  // The forwarder is made per listen address: the server must never forward to itself.
+  dns::ForwarderConfig fc;
+  fc.servers = config_.dns_upstream;
+  fc.resolv_conf = config_.resolv_conf;
+  fc.exclude = {want->address.to_string(),
+                want->address.to_string() + ":" + std::to_string(want->port)};
+  auto fwd = dns::Forwarder::create(io_.get_executor(), fc);
+  dns_upstream_problem_.clear();
+  if (fwd) {
+    dns_forwarder_ = std::move(*fwd);
+  } else {
+    dns_upstream_problem_ = fwd.error().message();
+    log::warn("dns: not forwarding names outside {}: {}", dns::kRegistryZone,
+              dns_upstream_problem_);
+  }
+  dns::ZoneConfig zc;
+  zc.domain = *dns::Name::parse(dns::kRegistryZone);
+  zc.ttl = config_.dns_ttl;
+  zc.reverse = {ipam_->ring().range()};
+  zc.server = want->address;
+  dns_authority_ = std::make_unique<dns::Authority>(zc, dns_registry_->registry());
+  dns_responder_ =
+      std::make_unique<dns::Responder>(*dns_authority_, *dns_cache_, dns_forwarder_ != nullptr);
+  auto server =
+      dns::DnsServer::start(io_.get_executor(), *want, *dns_responder_, dns_forwarder_.get());
+  const std::string where = want->address.to_string() + ":" + std::to_string(want->port);
+  if (!server) {
+    dns_status_ = "failed: " + server.error().message();
+    log::error("dns: {}; trying again every {} s", server.error().message(),
+               std::chrono::seconds(kRetryEvery).count());
+    dns_retry_at_ = t + std::chrono::duration_cast<Duration>(kRetryEvery);
+    return;
+  }
+  dns_server_ = std::move(*server);
+  dns_status_ = "ready";
+  log::info(
+      "dns: answering for {} on {} (UDP and TCP), upstream {}", dns::kRegistryZone, where,
+      dns_forwarder_ ? fmt::format("{}", fmt::join(dns_forwarder_->servers(), ", ")) : "none");
+}
+
+void Daemon::stop_dns_server() {
+  if (dns_server_) dns_server_->stop();
+  if (dns_forwarder_) dns_forwarder_->stop();
+  if (dns_responder_) add_stats(dns_stats_base_, dns_responder_->stats());
+  // The server's pending forwards hold the responder; the io loop drops them on stop, so
+  // the objects go once this turn of the loop is over.
+  boost::asio::post(io_, [s = std::shared_ptr<dns::DnsServer>(std::move(dns_server_)),
+                          f = std::shared_ptr<dns::Forwarder>(std::move(dns_forwarder_)),
+                          r = std::shared_ptr<dns::Responder>(std::move(dns_responder_)),
+                          a = std::shared_ptr<dns::Authority>(std::move(dns_authority_))] {});
+}
+
+void Daemon::add_dns_routes() {
+  routes_.add("GET", "/status/dns", [this](const HttpRequest&) {
+    return HttpResponse::text(api::render_status_dns(report()));
+  });
+  routes_.add("POST", "/dns/add", [this](const HttpRequest& req) {
+    auto j = json::parse(req.body, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("name") || !j["name"].is_string() ||
+        !j.contains("addresses") || !j["addresses"].is_array() || j["addresses"].empty()) {
+      return HttpResponse::error(400, "body needs \"name\" and \"addresses\": [IP, ...]");
+    }
+    auto name = dns_entry_name(j["name"].get<std::string>());
+    if (!name) return HttpResponse::error(400, "name: " + name.error().message());
+    const std::string container = j.value("container", kManualContainer);
+    std::vector<IpAddress> addresses;
+    for (const auto& a : j["addresses"]) {
+      auto ip = a.is_string() ? IpAddress::parse(a.get<std::string>())
+                              : Result<IpAddress>(Error(Errc::invalid_argument, "not a string"));
+      if (!ip) return HttpResponse::error(400, "address: " + ip.error().message());
+      addresses.push_back(*ip);
+    }
+    for (const auto& a : addresses) {
+      if (auto r = dns_add(*name, a, container); !r) {
+        return HttpResponse::error(r.error().is(Errc::io_error) ? 500 : 400, r.error().message());
+      }
+    }
+    return HttpResponse::text("registered " + name->to_string() + " with " +
+                              std::to_string(addresses.size()) + " address(es)\n");
+  });
+  routes_.add("POST", "/dns/remove", [this](const HttpRequest& req) {
+    auto j = json::parse(req.body, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("name") || !j["name"].is_string()) {
+      return HttpResponse::error(400, "body needs \"name\" (and optionally \"addresses\")");
+    }
+    auto name = dns_entry_name(j["name"].get<std::string>());
+    if (!name) return HttpResponse::error(400, "name: " + name.error().message());
+    std::vector<IpAddress> only;
+    if (j.contains("addresses") && j["addresses"].is_array()) {
+      for (const auto& a : j["addresses"]) {
+        auto ip = a.is_string() ? IpAddress::parse(a.get<std::string>())
+                                : Result<IpAddress>(Error(Errc::invalid_argument, "not a string"));
+        if (!ip) return HttpResponse::error(400, "address: " + ip.error().message());
+        only.push_back(*ip);
+      }
+    }
+    auto n = dns_remove([&](const dns::Entry& e) {
+      return e.name == *name &&
+             (only.empty() || std::find(only.begin(), only.end(), e.address) != only.end());
+    });
+    if (!n) return HttpResponse::error(500, n.error().message());
+    if (*n == 0) {
+      return HttpResponse::error(
+          404, "this host registered no " + name->to_string() +
+                   (only.empty() ? "" : " with those addresses") +
+                   "; a name is removed on the host that added it (`weft status dns` shows its "
+                   "origin)");
+    }
+    return HttpResponse::text("removed " + std::to_string(*n) + " address(es) of " +
+                              name->to_string() + "\n");
+  });
+  routes_.add("GET", "/dns/lookup", [this](const HttpRequest& req) {
+    const auto q = req.query.find("name");
+    if (q == req.query.end()) return HttpResponse::error(400, "add ?name=NAME");
+    auto name = dns_entry_name(q->second);
+    if (!name) return HttpResponse::error(400, "name: " + name.error().message());
+    const auto found = dns_registry_->registry().lookup(*name);
+    if (found.empty()) {
+      return HttpResponse::error(404, name->to_string() + " is not registered on any host");
+    }
+    std::string out;
+    for (const auto& a : found) out += a.to_string() + "\n";
+    return HttpResponse::text(out);
+  });
+}
+
+api::DnsReport Daemon::dns_report() const {
+  api::DnsReport r;
+  if (!dns_registry_) return r;
+  r.status = dns_status_;
+  r.domain = std::string(dns::kRegistryZone);
+  r.ttl = config_.dns_ttl;
+  if (dns_bound_ && dns_server_) {
+    r.listen = dns_bound_->address.to_string() + ":" + std::to_string(dns_server_->udp_port());
+  }
+  if (dns_forwarder_) r.upstream = dns_forwarder_->servers();
+  r.upstream_problem = dns_upstream_problem_;
+  r.cache_entries = dns_cache_ ? dns_cache_->size() : 0;
+  for (const auto& e : dns_registry_->registry().entries()) {
+    api::DnsEntry out;
+    out.name = e.name.to_string();
+    out.address = e.address.to_string();
+    out.container = e.container;
+    out.origin = e.origin.to_string();
+    if (const auto* p = mesh_->topology().find(e.origin)) out.origin_nickname = p->nickname;
+    r.entries.push_back(std::move(out));
+  }
+  return r;
+}
+
+void Daemon::update_dns_metrics() {
+  if (!dns_registry_) return;
+  metrics_.gauge("weft_dns_entries", "Live names in weft.local (all hosts' entries).")
+      .set(static_cast<double>(dns_registry_->registry().entries().size()));
+  metrics_.gauge("weft_dns_ready", "1 when the DNS server is answering.")
+      .set(dns_server_ ? 1.0 : 0.0);
+  if (dns_cache_) {
+    const auto& c = dns_cache_->stats();
+    metrics_.gauge("weft_dns_cache_entries", "Forwarded answers in the cache.")
+        .set(static_cast<double>(dns_cache_->size()));
+    metrics_.counter("weft_dns_cache_hits_total", "Queries answered from the cache.")
+        .mirror(static_cast<double>(c.hits));
+    metrics_.counter("weft_dns_cache_misses_total", "Forwardable queries not in the cache.")
+        .mirror(static_cast<double>(c.misses));
+  }
+  // The responder is made again when the server rebinds; its counters add to the totals
+  // of the ones before it.
+  dns::ResponderStats now_stats = dns_stats_base_;
+  if (dns_responder_) add_stats(now_stats, dns_responder_->stats());
+  for (const auto& [type, n] : now_stats.queries_by_type) {
+    metrics_
+        .counter("weft_dns_queries_total", "DNS queries by type.", {{"type", dns::type_name(type)}})
+        .mirror(static_cast<double>(n));
+  }
+  for (const auto& [rcode, n] : now_stats.responses_by_rcode) {
+    metrics_
+        .counter("weft_dns_responses_total", "DNS responses by response code.",
+                 {{"rcode", dns::rcode_name(rcode)}})
+        .mirror(static_cast<double>(n));
+  }
+  metrics_.counter("weft_dns_forwarded_total", "Queries sent to an upstream server.")
+      .mirror(static_cast<double>(now_stats.forwarded));
+  metrics_
+      .counter("weft_dns_upstream_failures_total",
+               "Forwarded queries answered SERVFAIL: the upstream failed or timed out.")
+      .mirror(static_cast<double>(now_stats.upstream_failures));
+  metrics_.counter("weft_dns_truncated_total", "UDP answers cut to fit, with TC set.")
+      .mirror(static_cast<double>(now_stats.truncated));
+  metrics_.counter("weft_dns_dropped_total", "Messages not answered (no header, or a response).")
+      .mirror(static_cast<double>(now_stats.dropped));
+}
+
+}  // namespace weft::weftd
