@@ -280,18 +280,44 @@ Result<bool> Ring::merge_parts(const Cidr& range, const std::set<PeerName>& seed
     changed = true;
   }
   for (auto p : removed) changed |= removed_.insert(p).second;
-  for (const auto& [offset, theirs] : tokens) {
+  // A free count was written for the token's range at its writer. A replica that holds a
+  // token inside that range (a split) without the version that clamped the count to it (a
+  // slice of the split can arrive before, or without, the free report or clamp of the token
+  // before it) clamps the count itself, as split_at does: no count exceeds its token's range
+  // here. The clamp bumps no version (the writer's own clamp or next report supersedes it);
+  // taking the higher version, then the larger count, then clamping to the merged ranges is
+  // the same whichever order replicas merge in.
+  const auto key = [](const Token& t) { return std::tuple(t.version, t.owner, t.free); };
+  for (auto in = tokens.begin(); in != tokens.end(); ++in) {
+    const u128 offset = in->first;
+    // Where this token's range ends once merged: at the next token either side holds (those
+    // this ring takes before `offset` were inserted already; none after it yet).
+    const auto next_mine = tokens_.upper_bound(offset);
+    u128 end = next_mine == tokens_.end() ? size() : next_mine->first;
+    if (const auto next_theirs = std::next(in); next_theirs != tokens.end()) {
+      end = std::min(end, next_theirs->first);
+    }
+    Token theirs = in->second;
+    theirs.free = std::min(theirs.free, end - offset);
     auto [it, fresh] = tokens_.try_emplace(offset, theirs);
     if (fresh) {
       changed = true;
+      // The token before now ends here. One taken from `tokens` was clamped to this offset
+      // already; one of this ring's own is clamped now.
+      if (it != tokens_.begin()) {
+        Token& left = std::prev(it)->second;
+        left.free = std::min(left.free, offset - std::prev(it)->first);
+      }
       continue;
     }
     Token& mine = it->second;
-    // Equal versions with different contents mean two writers of one token, which the
+    Token kept = mine;
+    kept.free = std::min(kept.free, end - offset);
+    // Equal versions with different owners mean two writers of one token, which the
     // ownership rule excludes; a deterministic pick still lets every replica converge.
-    const auto key = [](const Token& t) { return std::tuple(t.version, t.owner, t.free); };
-    if (key(theirs) > key(mine)) {
-      mine = theirs;
+    const Token& merged = key(theirs) > key(kept) ? theirs : kept;
+    if (!(merged == mine)) {
+      mine = merged;
       changed = true;
     }
   }

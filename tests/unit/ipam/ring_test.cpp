@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The ring against a naive model that stores the owner of every address: random sequences
 // of seed, grant, report_free and remove_peer (fixed seeds, IPv4 and IPv6 ranges), checked
-// address by address after every step; and merge as a CRDT (commutative, idempotent,
-// converging on the latest history).
+// address by address after every step, with replicas that get all or some of the slices;
+// and merge as a CRDT (commutative, idempotent, converging on the latest history).
 #include "weft/ipam/ring.hpp"
 
 #include "weft/base/rng.hpp"
@@ -72,6 +72,9 @@ struct Replicas {
   Ring follower, lagging;
   Xoshiro256Rng& rng;
   std::map<std::pair<u128, std::uint32_t>, u128> written_end;  // (offset, version) -> end
+  // Each gets a random half of the slices: replicas whose merges clamp free counts
+  // differently, for the CRDT checks at the end (check_merges).
+  std::vector<Ring> partial;
 
   void check_bounded(const Ring& replica, const char* name) {
     for (auto it = replica.tokens().begin(); it != replica.tokens().end(); ++it) {
@@ -116,6 +119,33 @@ struct Replicas {
       }
     }
     check_bounded(lagging, "lagging");
+    // Free counts were written for ranges a lagging replica may since have seen split.
+    REQUIRE(lagging.check_invariants());
+    for (auto& p : partial) {
+      if (slice && rng.uniform(2) == 0) REQUIRE((whole ? p.merge(ring) : p.merge(*slice)));
+      REQUIRE(p.check_invariants());
+    }
+  }
+
+  // Merging the partial replicas is commutative, associative and idempotent whatever their
+  // clamps, and each with the whole ring is the ring.
+  void check_merges(const Ring& ring) {
+    const auto merged = [](Ring a, const Ring& b) {
+      REQUIRE(a.merge(b));
+      REQUIRE(a.check_invariants());
+      return a;
+    };
+    for (const auto& x : partial) {
+      CHECK(merged(x, ring) == ring);
+      for (const auto& y : partial) {
+        const Ring xy = merged(x, y);
+        CHECK(xy == merged(y, x));
+        Ring again = xy;
+        CHECK_FALSE(*again.merge(x));
+        CHECK_FALSE(*again.merge(y));
+        for (const auto& z : partial) CHECK(merged(xy, z) == merged(x, merged(y, z)));
+      }
+    }
   }
 };
 
@@ -132,7 +162,7 @@ void random_history(const char* range, std::uint64_t seed, int steps) {
   auto first = ring.take_changes();  // seeding touches every token
   REQUIRE(first);
   CHECK(first->tokens == ring.tokens());
-  Replicas replicas{ring, ring, rng, {}};
+  Replicas replicas{ring, ring, rng, {}, {ring, ring, ring}};
   replicas.record(ring);
   // The model learns the seeded layout from the ring once; everything after is checked.
   for (std::size_t i = 0; i < n; ++i) m.owner[i] = ring.owner_of(i);
@@ -163,10 +193,11 @@ void random_history(const char* range, std::uint64_t seed, int steps) {
           break;
         }
       }
-    } else if (op < 9) {  // report free on one of self's tokens
-      for (const auto& [t, tok] : ring.tokens()) {
-        if (ring.effective_owner(t) == self) {
-          REQUIRE(ring.report_free(self, t, 1));
+    } else if (op < 9) {  // report free on one of self's tokens, up to its whole range
+      for (auto it = ring.tokens().begin(); it != ring.tokens().end(); ++it) {
+        if (ring.effective_owner(it->first) == self) {
+          const auto size = static_cast<std::uint64_t>(ring.token_end(it) - it->first);
+          REQUIRE(ring.report_free(self, it->first, rng.uniform(size + 1)));
           break;
         }
       }
@@ -179,6 +210,7 @@ void random_history(const char* range, std::uint64_t seed, int steps) {
     check_against(ring, m);
     replicas.deliver(ring);
   }
+  replicas.check_merges(ring);
 }
 
 }  // namespace
@@ -325,6 +357,55 @@ TEST_CASE("a slice's last token only bounds it: a stale receiver gains no space 
     INFO("address offset " << static_cast<std::uint64_t>(a));
     if (older.owner_of(a) == peer(5)) CHECK(source.owner_of(a) == peer(5));
   }
+}
+
+// Seed 2246 of the 100-peer simulation: a peer that had missed its neighbour's free report
+// took the slice of that neighbour's next grant. The grant's split needed no clamp of the
+// (newer, smaller) count, so the slice did not carry the token before it, and the new token
+// shortened the peer's token, whose older count then exceeded its range. The peer stored that
+// ring and refused it at restart ("reports more free than its size"); its neighbours refused
+// its whole ring too. A merge clamps such a count as the owner's split does.
+TEST_CASE("a merged split clamps the free count of the token it shortens", "[ipam][ring]") {
+  Ring ring(cidr("10.32.0.0/24"));
+  REQUIRE(ring.seed({peer(1), peer(2), peer(3), peer(4)}));  // tokens at 0, 64, 128, 192
+  (void)ring.take_changes();
+  REQUIRE(ring.tokens().at(64) == Token{peer(2), 1, 64});  // seeded with its whole range free
+  // Replicas: `unsplit` sees none of what follows, `stale` misses the next free reports and
+  // `reported` has the first of them but not the split.
+  const Ring unsplit = ring;
+  Ring stale = ring;
+  REQUIRE(ring.report_free(peer(2), 64, 60));  // v2
+  (void)ring.take_changes();
+  const Ring reported = ring;
+  REQUIRE(ring.report_free(peer(2), 64, 20));  // v3
+  (void)ring.take_changes();
+  REQUIRE(ring.grant(peer(2), {96, 128}, peer(5)));  // 20 fits [64, 96): nothing to clamp
+  auto slice = ring.take_changes();
+  REQUIRE(slice);
+  REQUIRE(slice->tokens.begin()->first == 96);  // token 64 is not in the slice
+  REQUIRE(*stale.merge(*slice));
+  REQUIRE(stale.check_invariants());
+  CHECK(stale.tokens().at(64) == Token{peer(2), 1, 32});  // clamped to [64, 96), same version
+  // What weftd stores, and neighbours decode, is a valid ring.
+  CHECK(Ring::from_parts(stale.range(), stale.tokens(), stale.seeds(), stale.removed()));
+  // A newer count written before the split, taken from a replica that lacks the split, is
+  // clamped to the range this replica knows.
+  Ring newer = stale;
+  REQUIRE(*newer.merge(reported));
+  REQUIRE(newer.check_invariants());
+  CHECK(newer.tokens().at(64) == Token{peer(2), 2, 32});
+  // The clamp is the same whichever replica merges first, and repeating it is no change.
+  Ring a = stale, b = unsplit;
+  CHECK_FALSE(*a.merge(unsplit));
+  CHECK(a == stale);
+  REQUIRE(*b.merge(stale));
+  CHECK(b == stale);
+  CHECK_FALSE(*b.merge(*slice));
+  // The owner's newer count wins everywhere.
+  REQUIRE(*stale.merge(ring));
+  CHECK(stale == ring);
+  REQUIRE(*newer.merge(ring));
+  CHECK(newer == ring);
 }
 
 // The ring's last token runs to the end of the range, which no token marks: a change that

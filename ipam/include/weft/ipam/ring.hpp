@@ -29,7 +29,9 @@ namespace weft::ipam {
 struct Token {
   PeerName owner;             ///< as written; see Ring::effective_owner for removed owners
   std::uint32_t version = 1;  ///< bumped by every change; merge keeps the higher
-  u128 free = 0;              ///< the owner's count of free addresses in the token's range
+  /// The owner's count of free addresses in the token's range (a hint), never larger than
+  /// the range: a split clamps it, at the owner and in every replica that merges the split.
+  u128 free = 0;
   friend bool operator==(const Token&, const Token&) = default;
 };
 
@@ -91,7 +93,9 @@ class Ring {
   void remove_peer(PeerName peer);
   [[nodiscard]] bool is_removed(PeerName peer) const { return removed_.count(peer) > 0; }
 
-  /// Takes what `other` knows. Fails (leaving this ring unchanged) when the rings cannot
+  /// Takes what `other` knows: per token the higher version, and free counts clamped to the
+  /// merged ranges (a token taken inside one of this ring's ranges shortens it, and its
+  /// count may predate the split). Fails (leaving this ring unchanged) when the rings cannot
   /// be the same ring: different ranges, or seeded by different peers. Returns whether
   /// anything changed.
   Result<bool> merge(const Ring& other);
