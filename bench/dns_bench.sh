@@ -57,7 +57,8 @@ done
 for ((i = 1; i <= 10; i++)); do echo "missing-$i.weft.local A" >>"$TMP/queries"; done
 
 # weftd: one host seeding its own ring; DNS on loopback (no bridge address needed), no upstream.
-inns "$build/bin/weftd" --data-dir "$TMP/w/data" --run-dir "$TMP/w/run" --nickname bench \
+# Started with ip netns exec itself, not through inns: $! must be the server's pid (for its CPU).
+ip netns exec "$NS" "$build/bin/weftd" --data-dir "$TMP/w/data" --run-dir "$TMP/w/run" --nickname bench \
   --ipalloc-init seed=bench --host 127.0.0.1 --api-tcp off --dns-listen 127.0.0.1:5300 \
   --resolv-conf /dev/null >>"$TMP/weftd.log" 2>&1 &
 WPID=$!
@@ -67,7 +68,7 @@ for _ in $(seq 100); do "${W[@]}" status 2>/dev/null | grep -A1 'Service: dns' |
 "${W[@]}" status | grep -A1 'Service: dns' | grep -q ready || { echo "$me: weftd DNS not ready:"; cat "$TMP/weftd.log"; exit 1; }
 while read -r addr name; do "${W[@]}" dns-add "${name%.weft.local}" "$addr" >/dev/null; done <"$TMP/hosts"
 
-inns dnsmasq --keep-in-foreground --user=root --port=5300 --listen-address=127.0.0.2 \
+ip netns exec "$NS" dnsmasq --keep-in-foreground --user=root --port=5300 --listen-address=127.0.0.2 \
   --bind-interfaces --no-resolv --no-hosts --addn-hosts="$TMP/hosts" --local=/weft.local/ \
   --cache-size=1000 >>"$TMP/dnsmasq.log" 2>&1 &
 DPID=$!

@@ -158,7 +158,8 @@ say "DNS: every host answers for weft.local on its bridge address; pods found by
 NSV=$(weft "${HOSTS[1]}" host1 report | python3 -c 'import json,sys; print(json.load(sys.stdin)["fastdp"]["address"].split("/")[0])')
 echo "pod 1a asks host1's weftd ($NSV, the nameserver its CNI result names):"
 for q in "web-3a.weft.local A" "-x ${ADDR[3a]}" "web-3b.weft.local A"; do
-  echo "  dig $q -> $(in_ns "${POD[1a]}" dig @"$NSV" +time=2 +tries=1 $q | grep -E 'status:|IN\s+(A|PTR|SOA)\s' | grep -v '^;.*IN' | tr -s '\t ' ' ' | paste -sd' ')"
+  r=$(in_ns "${POD[1a]}" dig @"$NSV" +time=2 +tries=1 +noall +comments +answer +authority $q)
+  echo "  dig $q -> $(echo "$r" | sed -n 's/.*status: \([A-Z]*\),.*/\1/p'): $(echo "$r" | grep -v '^;' | grep . | tr -s '\t ' ' ' | paste -sd' ')"
 done
 weft "${HOSTS[2]}" host2 dns-add db 10.32.200.1 10.32.200.2
 echo "weft dns-add on host2; host1 answers for db.weft.local at once (gossiped), order rotating:"

@@ -146,7 +146,9 @@ std::string render_status(const Report& r) {
       std::string up;
       for (std::size_t i = 0; i < r.dns.upstream.size(); ++i)
         up += (i ? ", " : "") + r.dns.upstream[i];
-      if (up.empty()) up = "none: " + r.dns.upstream_problem;
+      if (up.empty()) {
+        up = r.dns.upstream_problem.empty() ? "none" : "none: " + r.dns.upstream_problem;
+      }
       rows.emplace_back("Upstream", up);
       rows.emplace_back("TTL", std::to_string(r.dns.ttl));
       rows.emplace_back("Entries", std::to_string(r.dns.entries.size()));

@@ -142,8 +142,8 @@ void Daemon::add_cni_routes() {
                                {"gateway", bridge_address_->address.to_string()},
                                {"bridge", fastdp_->config().bridge},
                                {"mtu", fastdp_->config().mtu}};
-                      if (dns_server_ && dns_bound_) {
-                        out["dns_server"] = dns_bound_->address.to_string();
+                      if (const auto ns = dns_nameserver()) {
+                        out["dns_server"] = ns->to_string();
                         out["dns_domain"] = std::string(
                             dns::kRegistryZone.substr(0, dns::kRegistryZone.size() - 1));
                       }
@@ -160,7 +160,10 @@ void Daemon::add_cni_routes() {
     }
     auto id = attachment_id(j);
     if (!id) return HttpResponse::error(400, id.error().message());
-    dns_unregister_attachment(*id);
+    // Names first: a name left behind would point at an address IPAM hands out again.
+    if (auto n = dns_unregister_attachment(*id); !n) {
+      return HttpResponse::error(500, "removing the pod's DNS names: " + n.error().message());
+    }
     auto freed = ipam_->free_key(*id);
     if (auto f = ipam_->flush(); !f) return HttpResponse::error(500, f.error().message());
     if (auto e = store_->erase(kCniNs, *id); !e)
@@ -218,7 +221,9 @@ void Daemon::add_cni_routes() {
     }
     json freed = json::array();
     for (const auto& id : gone) {
-      dns_unregister_attachment(id);
+      if (auto n = dns_unregister_attachment(id); !n) {
+        return HttpResponse::error(500, "removing DNS names of " + id + ": " + n.error().message());
+      }
       for (const auto& a : ipam_->free_key(id)) freed.push_back(a.address.to_string());
     }
     if (auto f = ipam_->flush(); !f) return HttpResponse::error(500, f.error().message());

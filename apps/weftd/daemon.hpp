@@ -119,6 +119,8 @@ class Daemon {
   Result<void> start_dns();
   void ensure_dns();
   void arm_dns_timer();
+  /// Sets the status and logs `error` once (not again on every retry).
+  void dns_problem(const std::string& status, const std::string& error);
   void stop_dns_server();
   void add_dns_routes();
   /// NAME or NAME.weft.local. as an entry name, or why it cannot be one.
@@ -129,7 +131,12 @@ class Daemon {
   Result<std::size_t> dns_remove(const std::function<bool(const dns::Entry&)>& which);
   void dns_register_attachment(const std::string& id, const nlohmann::json& names,
                                const IpAddress& address);
-  void dns_unregister_attachment(const std::string& id);
+  /// Removes the names registered for an attachment (or allocation) id, store first.
+  Result<void> dns_unregister_attachment(const std::string& id);
+  /// The names of freed allocations go with them (logged, not failed: the address is free).
+  void forget_names(const std::vector<ipam::Allocation>& freed);
+  /// The address pods should use as nameserver: the bridge's while DNS serves it on port 53.
+  [[nodiscard]] std::optional<IpAddress> dns_nameserver() const;
   [[nodiscard]] api::DnsReport dns_report() const;
   void update_dns_metrics();
 
@@ -185,6 +192,10 @@ class Daemon {
   std::unique_ptr<dns::DnsServer> dns_server_;
   std::optional<dns::ServerConfig> dns_bound_;  // what the server is (or failed to be) bound to
   TimePoint dns_retry_at_{};
+  TimePoint dns_forwarder_retry_at_{};
+  std::filesystem::file_time_type dns_resolv_mtime_{};  // resolv.conf as the forwarder read it
+  std::string dns_last_error_;                          // logged once, not on every retry
+  TimePoint started_at_{};                              // on the cores' clock
   boost::asio::steady_timer dns_timer_;
   std::string dns_status_;
   std::string dns_upstream_problem_;

@@ -28,8 +28,10 @@ constexpr const char* kManualContainer = "weft:manual";  // names from `weft dns
 constexpr auto kTombstoneLifetime = std::chrono::hours(1);
 constexpr std::size_t kCacheEntries = 10000;
 constexpr auto kCacheMaxTtl = std::chrono::hours(1);
-// A failed bind (address in use) is tried again this often, not every second.
+// A failed bind (address in use) or a missing upstream is tried again this often.
 constexpr auto kRetryEvery = std::chrono::seconds(10);
+// How long a starting weftd with peers waits for their names before answering anyway.
+constexpr auto kSyncGrace = std::chrono::seconds(10);
 
 TimePoint now() {
   return gossip::steady_now();
@@ -62,6 +64,11 @@ Result<dns::ServerConfig> parse_listen(const std::string& text) {
     c.port = static_cast<std::uint16_t>(std::stoi(port));
   }
   auto ip = IpAddress::parse(host);
+  if (ip && ip->is_unspecified()) {
+    return Error(Errc::invalid_argument,
+                 "--dns-listen '" + text +
+                     "': give one address (the server answers from it and never forwards to it)");
+  }
   if (!ip || !ip->is_v4()) {
     return Error(Errc::invalid_argument,
                  "--dns-listen '" + text + "' is not IPv4ADDRESS[:PORT] (e.g. 10.32.0.1:53)");
@@ -120,6 +127,7 @@ Result<void> Daemon::start_dns() {
   }
   if (restored > 0) log::info("dns: registered {} names of this host again", restored);
   dns_status_ = config_.dns ? "waiting for the bridge's address" : "off (--no-dns)";
+  started_at_ = now();
   arm_dns_timer();
   return ok();
 }
@@ -181,10 +189,47 @@ void Daemon::dns_register_attachment(const std::string& id, const json& names,
   }
 }
 
-void Daemon::dns_unregister_attachment(const std::string& id) {
-  if (auto r = dns_remove([&](const dns::Entry& e) { return e.container == id; }); !r) {
-    log::warn("dns: names of {} not removed from the store: {}", id, r.error().message());
+Result<void> Daemon::dns_unregister_attachment(const std::string& id) {
+  bool any = false;
+  for (const auto& e : dns_registry_->registry().entries()) {
+    if (e.origin != identity_.name || e.container != id) continue;
+    if (auto r = store_->erase(kDnsNs, entry_key(e.container, e.name, e.address)); !r) {
+      return r.error();
+    }
+    any = true;
   }
+  // Only this container's entries: the same name and address may also be registered by hand.
+  if (any && dns_registry_->remove_container(id, now()) > 0) runner_->kick();
+  return ok();
+}
+
+void Daemon::forget_names(const std::vector<ipam::Allocation>& freed) {
+  for (const auto& a : freed) {
+    if (auto r = dns_unregister_attachment(a.key); !r) {
+      log::warn("dns: names of freed {} not removed: {}", a.key, r.error().message());
+    }
+  }
+}
+
+std::optional<IpAddress> Daemon::dns_nameserver() const {
+  if (!config_.dns) return std::nullopt;
+  if (config_.dns_listen.empty()) {
+    // Advertised while the server is still binding too: a pod outlives a retry window.
+    if (bridge_address_ && expose_wanted_ && bridge_address_->address.is_v4()) {
+      return bridge_address_->address;
+    }
+    return std::nullopt;
+  }
+  // resolv.conf has no port, and a pod cannot reach the host's loopback.
+  const auto l = parse_listen(config_.dns_listen);
+  if (!l || l->port != 53 || l->address.is_loopback()) return std::nullopt;
+  return l->address;
+}
+
+void Daemon::dns_problem(const std::string& status, const std::string& error) {
+  dns_status_ = status;
+  if (error != dns_last_error_) log::error("dns: {}", error);  // once, not on every retry
+  dns_last_error_ = error;
 }
 
 void Daemon::ensure_dns() {
@@ -196,35 +241,68 @@ void Daemon::ensure_dns() {
   std::optional<dns::ServerConfig> want;
   if (!config_.dns_listen.empty()) {
     want = *parse_listen(config_.dns_listen);  // checked in start_dns
-  } else if (bridge_address_ && bridge_ok_ && expose_wanted_) {
+  } else if (bridge_address_ && expose_wanted_ && (bridge_ok_ || dns_server_)) {
+    // Once bound, a passing expose re-check (bridge_ok_ false for a moment) keeps the server.
+    if (!bridge_address_->address.is_v4()) {
+      dns_problem("off: the bridge's address " + bridge_address_->address.to_string() + " is IPv6",
+                  "the bridge's address is IPv6 and the DNS server speaks IPv4 only so far: "
+                  "start weftd with --dns-listen IPV4ADDRESS pods can reach, or --no-dns");
+      return;
+    }
     want = dns::ServerConfig{};
     want->address = bridge_address_->address;
   }
+  // The upstreams change under us: a resolv.conf written after boot (DHCP), or edited.
+  bool upstream_changed = false;
+  if (dns_server_ && config_.dns_upstream.empty()) {
+    std::error_code ec;
+    const auto mtime = std::filesystem::last_write_time(config_.resolv_conf, ec);
+    if (!ec && mtime != dns_resolv_mtime_) upstream_changed = true;
+  }
+  if (dns_server_ && !dns_forwarder_ && t >= dns_forwarder_retry_at_) upstream_changed = true;
   const bool same =
       want && dns_bound_ && want->address == dns_bound_->address && want->port == dns_bound_->port;
-  if (same && (dns_server_ || t < dns_retry_at_)) return;
-  if (!want && !dns_server_) {
+  if (same && !upstream_changed && (dns_server_ || t < dns_retry_at_)) return;
+  if (!want) {
+    if (dns_server_) log::info("dns: the bridge's address is gone; not answering");
+    stop_dns_server();
+    dns_bound_.reset();
     dns_status_ = "waiting for the bridge's address (" + expose_status_ + ")";
+    return;
+  }
+  // After a restart this host knows only its own names until a peer's state arrives: answering
+  // NXDOMAIN for the others (cached for the negative TTL) would be worse than not answering.
+  const bool synced = dns_registry_->stats().merges > 0 || config_.peers.empty() ||
+                      t - started_at_ >= std::chrono::duration_cast<Duration>(kSyncGrace);
+  if (!dns_server_ && !synced) {
+    dns_status_ = "waiting for names from peers (at most " +
+                  std::to_string(std::chrono::seconds(kSyncGrace).count()) + " s)";
     return;
   }
   stop_dns_server();
   dns_bound_ = want;
-  if (!want) return;
 
   // The forwarder is made per listen address: the server must never forward to itself.
   dns::ForwarderConfig fc;
   fc.servers = config_.dns_upstream;
   fc.resolv_conf = config_.resolv_conf;
-  fc.exclude = {want->address.to_string(),
-                want->address.to_string() + ":" + std::to_string(want->port)};
+  fc.exclude = {want->address.to_string()};
+  std::error_code mtime_ec;
+  dns_resolv_mtime_ = std::filesystem::last_write_time(config_.resolv_conf, mtime_ec);
   auto fwd = dns::Forwarder::create(io_.get_executor(), fc);
-  dns_upstream_problem_.clear();
   if (fwd) {
+    if (!dns_upstream_problem_.empty()) log::info("dns: forwarding again");
+    dns_upstream_problem_.clear();
     dns_forwarder_ = std::move(*fwd);
   } else {
+    if (fwd.error().message() != dns_upstream_problem_) {
+      log::warn(
+          "dns: not forwarding names outside {} (they get REFUSED): {}; checking again "
+          "every {} s",
+          dns::kRegistryZone, fwd.error().message(), std::chrono::seconds(kRetryEvery).count());
+    }
     dns_upstream_problem_ = fwd.error().message();
-    log::warn("dns: not forwarding names outside {}: {}", dns::kRegistryZone,
-              dns_upstream_problem_);
+    dns_forwarder_retry_at_ = t + std::chrono::duration_cast<Duration>(kRetryEvery);
   }
   dns::ZoneConfig zc;
   zc.domain = *dns::Name::parse(dns::kRegistryZone);
@@ -238,14 +316,15 @@ void Daemon::ensure_dns() {
       dns::DnsServer::start(io_.get_executor(), *want, *dns_responder_, dns_forwarder_.get());
   const std::string where = want->address.to_string() + ":" + std::to_string(want->port);
   if (!server) {
-    dns_status_ = "failed: " + server.error().message();
-    log::error("dns: {}; trying again every {} s", server.error().message(),
-               std::chrono::seconds(kRetryEvery).count());
+    dns_problem("failed: " + server.error().message(),
+                server.error().message() + "; trying again every " +
+                    std::to_string(std::chrono::seconds(kRetryEvery).count()) + " s");
     dns_retry_at_ = t + std::chrono::duration_cast<Duration>(kRetryEvery);
     return;
   }
   dns_server_ = std::move(*server);
   dns_status_ = "ready";
+  dns_last_error_.clear();
   log::info(
       "dns: answering for {} on {} (UDP and TCP), upstream {}", dns::kRegistryZone, where,
       dns_forwarder_ ? fmt::format("{}", fmt::join(dns_forwarder_->servers(), ", ")) : "none");
@@ -255,8 +334,8 @@ void Daemon::stop_dns_server() {
   if (dns_server_) dns_server_->stop();
   if (dns_forwarder_) dns_forwarder_->stop();
   if (dns_responder_) add_stats(dns_stats_base_, dns_responder_->stats());
-  // The server's pending forwards hold the responder; the io loop drops them on stop, so
-  // the objects go once this turn of the loop is over.
+  // After stop() nothing calls into these (the server's callbacks check that it stopped); they
+  // go after this turn of the loop, so no caller up the stack holds one that is gone.
   boost::asio::post(io_, [s = std::shared_ptr<dns::DnsServer>(std::move(dns_server_)),
                           f = std::shared_ptr<dns::Forwarder>(std::move(dns_forwarder_)),
                           r = std::shared_ptr<dns::Responder>(std::move(dns_responder_)),
@@ -341,7 +420,7 @@ api::DnsReport Daemon::dns_report() const {
   api::DnsReport r;
   if (!dns_registry_) return r;
   r.status = dns_status_;
-  r.domain = std::string(dns::kRegistryZone);
+  if (config_.dns) r.domain = std::string(dns::kRegistryZone);  // the block's details
   r.ttl = config_.dns_ttl;
   if (dns_bound_ && dns_server_) {
     r.listen = dns_bound_->address.to_string() + ":" + std::to_string(dns_server_->udp_port());

@@ -257,6 +257,7 @@ void Daemon::add_ipam_routes() {
       freed = ipam_->free_key(*id);
     }
     if (auto f = ipam_->flush(); !f) return HttpResponse::error(500, f.error().message());
+    forget_names(freed);
     return allocations_json(freed, "freed");
   });
   routes_.add("POST", "/ipam/gc", [this](const HttpRequest& req) {
@@ -272,6 +273,7 @@ void Daemon::add_ipam_routes() {
     }
     auto freed = ipam_->gc(live);
     if (auto f = ipam_->flush(); !f) return HttpResponse::error(500, f.error().message());
+    forget_names(freed);
     return allocations_json(freed, "freed");
   });
   routes_.add("GET", "/ipam/lookup", [this](const HttpRequest& req) {

@@ -44,9 +44,13 @@ Message reply_to(const Message& query, Rcode rcode, bool recursion_available) {
   return r;
 }
 
+// The payload size our OPT advertises. UDP replies never exceed it either, whatever the client
+// offers (RFC 6891 6.2.5: the smaller of the two; DNS Flag Day 2020: no IP fragments).
+constexpr std::size_t kOurUdpSize = 1232;
+
 std::size_t limit_for(const Message* query, Transport transport) {
   if (transport == Transport::tcp) return kMaxMessageSize;
-  return query != nullptr ? udp_response_limit(*query) : kClassicUdpSize;
+  return query != nullptr ? std::min(udp_response_limit(*query), kOurUdpSize) : kClassicUdpSize;
 }
 
 }  // namespace
@@ -128,6 +132,7 @@ bool Responder::restore(Message& answer, const Message& query) const {
   answer.header.opcode = Opcode::query;
   answer.header.rd = query.header.rd;
   answer.header.cd = query.header.cd;
+  answer.header.aa = false;  // forwarded or cached: not ours (RFC 1035 4.1.1)
   answer.header.ra = forwarding_;
   answer.header.z = false;
   answer.questions = query.questions;
@@ -207,7 +212,9 @@ std::optional<std::vector<std::uint8_t>> Responder::fast_answer(std::span<const 
         u16_at(q, pos + 9) != q.size() - pos - kOptRecordSize) {
       return std::nullopt;
     }
-    if (transport == Transport::udp) limit = std::max<std::size_t>(limit, u16_at(q, pos + 3));
+    if (transport == Transport::udp) {
+      limit = std::min(kOurUdpSize, std::max<std::size_t>(limit, u16_at(q, pos + 3)));
+    }
     dnssec_ok = (q[pos + 7] & 0x80) != 0;
     for (pos += kOptRecordSize; pos < q.size();) {
       if (q.size() - pos < 4 || q.size() - pos - 4 < u16_at(q, pos + 2)) return std::nullopt;

@@ -3,7 +3,8 @@
 // TCP (through the fast path and, in a second responder, the general path only: the same bytes
 // must come out), and as an upstream's answer to fixed forwarded queries (with and without
 // EDNS) and to the input's own forward. Never crashes; every reply parses, keeps the query's
-// id and fits the transport (UDP: udp_response_limit of the query, 512 when it does not parse);
+// id and fits the transport (UDP: udp_response_limit of the query capped at our 1232, 512 when it
+// does not parse);
 // after an upstream answer, asking again is answered from the cache or forwarded, nothing else.
 #include "weft/base/assert.hpp"
 #include "weft/dns/responder.hpp"
@@ -65,7 +66,7 @@ struct World {
 std::size_t limit_of(std::span<const std::uint8_t> query, Transport t) {
   if (t == Transport::tcp) return kMaxMessageSize;
   auto q = parse_message(query);
-  return q ? udp_response_limit(*q) : kClassicUdpSize;
+  return q ? std::min<std::size_t>(udp_response_limit(*q), 1232) : kClassicUdpSize;
 }
 
 void check_reply(const std::vector<std::uint8_t>& reply, std::span<const std::uint8_t> query,
