@@ -73,7 +73,11 @@ check "and weft.local as the search domain" test "$(echo "$OUT1" | field 'r["dns
 q() { in_ns "${POD[web-1]}" dig @"$NSV" +time=2 +tries=1 "$@"; }
 short() { q +short "$@"; }
 # resolves NAME WANT: the sorted addresses of NAME, space-separated, are WANT (for until_ok).
-resolves() { test "$(short "$1" A | sort | tr '\n' ' ')" = "$2"; }
+resolves() {
+  local got
+  got=$(short "$1" A | sort | tr '\n' ' ')
+  [ "$got" = "$2" ] || { echo "    $1: got '$got', want '$2'"; return 1; }
+}
 lookup_count() { test "$(weft "${HOSTS[$1]}" "h$1" dns-lookup "$2" 2>/dev/null | wc -l)" = "$3"; }
 nxdomain() { q "$1" A | grep -q 'status: NXDOMAIN'; }
 check "a pod on h3 resolves by name from h1" until_ok 10 resolves web-3.weft.local "${IP[web-3]} "

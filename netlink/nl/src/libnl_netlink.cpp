@@ -236,7 +236,17 @@ Result<void> LibnlNetlink::add_bridge(const std::string& name, std::uint32_t mtu
   if (const int err = rtnl_link_add(sock_, l.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0) {
     return nl_error(err, "create bridge " + name + where_);
   }
-  return ok();
+  // A bridge whose MAC was never set takes the lowest of its ports' MACs, so it changes when
+  // a port comes or goes (weft-tap at every weftd restart): pods then send to a MAC nobody
+  // answers for until their ARP entry goes stale. Setting it, even to itself, pins it.
+  auto made = link(name);
+  if (!made) return made.error();
+  if (!*made) return Error(Errc::io_error, "create bridge " + name + where_ + ": it vanished");
+  const MacAddress mac = (*made)->mac;
+  return change_link(name, "pin the MAC " + mac.to_string() + " of", [&](rtnl_link* c) {
+    AddrPtr a = mac_addr(mac);
+    rtnl_link_set_addr(c, a.get());
+  });
 }
 
 Result<void> LibnlNetlink::add_veth(const VethSpec& spec) {

@@ -66,8 +66,17 @@ TEST_CASE("the fast path's devices as iproute2 sees them", "[netlink][kernel]") 
   Netlink& nl = **opened;
   const std::string ns = env("WEFT_TEST_NETNS");
   REQUIRE(nl.add_bridge("weft", 0));
+  const MacAddress bridge_mac = (*nl.link("weft"))->mac;
   REQUIRE(nl.add_vxlan({"weft-vxlan", VxlanInfo{0x77656, 6784, std::nullopt, true}, 0}));
   REQUIRE(nl.set_master("weft-vxlan", "weft"));
+  // A port with a lower MAC than the bridge's does not change it (weft-tap comes and goes with
+  // weftd; pods' ARP entries for the bridge's address must stay right).
+  REQUIRE(nl.add_veth(
+      {"vw-low", "vw-low-p", std::nullopt, 0, *MacAddress::parse("02:00:00:00:00:01")}));
+  REQUIRE(nl.set_master("vw-low-p", "weft"));
+  CHECK((*nl.link("weft"))->mac == bridge_mac);
+  REQUIRE(nl.delete_link("vw-low"));
+  CHECK((*nl.link("weft"))->mac == bridge_mac);
   REQUIRE(nl.set_up("weft-vxlan"));
   const int vxi = (*nl.link("weft-vxlan"))->index;
   REQUIRE(nl.add_fdb({vxi, MacAddress(), ip("198.18.0.2")}));

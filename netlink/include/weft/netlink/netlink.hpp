@@ -95,6 +95,7 @@ class Netlink {
   /// nullopt when no link has that name.
   virtual Result<std::optional<Link>> link(const std::string& name) = 0;
 
+  /// The bridge's MAC is pinned: it stays put as ports come and go (pods' ARP entries hold).
   virtual Result<void> add_bridge(const std::string& name, std::uint32_t mtu) = 0;
   virtual Result<void> add_veth(const VethSpec& spec) = 0;
   virtual Result<void> add_vxlan(const VxlanSpec& spec) = 0;
