@@ -140,14 +140,15 @@ weft "${HOSTS[3]}" host3 ps
 
 say "the sleeve: VXLAN (UDP 6784) blocked from host1 to host3 in the switch"
 block_vxlan 1 3
-sleeve_13() { weft "${HOSTS[1]}" host1 status connections | grep -q 'sleeve.*fastdp failing'; }
+sleeve_13() { weft "${HOSTS[1]}" host1 status connections | grep -q 'sleeve.*fastdp failing.*pmtu=verified'; }
 until_ok 15 sleeve_13 >/dev/null
-echo "host1's connections: host3 moved to the encrypted sleeve (host3 agrees: heartbeats say who hears whom)"
+echo "host1's connections: host3 moved to the encrypted sleeve (host3 agrees: heartbeats say who hears whom);"
+echo "mtu is what the path to host3 carries, verified by probes (pmtu=verified)"
 weft "${HOSTS[1]}" host1 status connections | grep established
 in_ns "${POD[1a]}" ping -c 3 -i 0.2 "${ADDR[3a]}" | grep -E 'bytes from|packet loss'
 echo "sleeve metrics on host1:"
 sleep 1.2
-in_ns "${HOSTS[1]}" curl -s http://127.0.0.1:6784/metrics | grep -E '^weft_sleeve_(packets|decrypt)' | head -6
+in_ns "${HOSTS[1]}" curl -s http://127.0.0.1:6784/metrics | grep -E '^weft_sleeve_(packets|decrypt|path_mtu)' | head -8
 unblock_vxlan
 fast_13() { [ "$(weft "${HOSTS[1]}" host1 status connections | grep -c 'established.*fastdp mtu')" = 2 ]; }
 until_ok 15 fast_13 >/dev/null

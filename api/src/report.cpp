@@ -9,7 +9,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PeerConnection, name, nickname, 
                                                 established)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PeerInfo, name, nickname, connections)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ConnectionInfo, address, outbound, state, info,
-                                                encrypted, overlay, mtu, overlay_problem,
+                                                encrypted, overlay, mtu, path_mtu, overlay_problem,
                                                 overlay_reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RouteInfo, destination, destination_nickname, via,
                                                 via_nickname)

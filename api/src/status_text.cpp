@@ -193,6 +193,7 @@ std::string render_status_connections(const Report& r) {
            pad_right(c.state, 11) + " " + (c.encrypted ? "encrypted   " : "unencrypted ") + c.info;
     if (!c.overlay.empty()) out += " " + c.overlay + " mtu=" + std::to_string(c.mtu);
     if (!c.overlay_reason.empty()) out += " (" + c.overlay_reason + ")";
+    if (!c.path_mtu.empty()) out += " pmtu=" + c.path_mtu;
     if (!c.overlay_problem.empty()) {
       out += (c.overlay.empty() ? " no overlay: " : " failing: ") + c.overlay_problem;
     }

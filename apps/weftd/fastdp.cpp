@@ -153,6 +153,15 @@ void Daemon::mark_fastdp(api::RouterReport& r) const {
         c.overlay = "sleeve";
         c.mtu = fastdp_->config().mtu;
         c.overlay_reason = why->second;
+        // The path to this peer may carry less than the pods' MTU (probed per link).
+        const auto ip = host_of(c.address);
+        for (const auto& l : plan_.links) {
+          if (!ip || l.endpoint.ip != *ip) continue;
+          if (const auto pm = sleeve_->path_mtu(l.peer)) {
+            c.mtu = std::min(c.mtu, pm->ip_mtu);
+            c.path_mtu = std::string(router::to_string(pm->state));
+          }
+        }
       } else {
         // Why pod traffic to this peer has no overlay.
         c.overlay_problem = why->second + "; sleeve " + sleeve_status_;

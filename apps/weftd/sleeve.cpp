@@ -9,6 +9,9 @@
 #include "weft/gossip/mesh_runner.hpp"
 #include "weft/router/offload.hpp"
 #include "weft/router/pmtu.hpp"
+#include "weft/router/sleeve_control.hpp"
+
+#include <sodium.h>
 
 #include <algorithm>
 #include <chrono>
@@ -23,6 +26,7 @@ constexpr std::size_t kSlotBytes = 16 * 1024;  // a datagram of up to a 9000-byt
 constexpr std::size_t kGroSlotBytes = 65536;   // a UDP GRO run of datagrams
 // One TAP read: a virtio-net header and a frame of up to 64 KiB of IP (a TCP super-frame).
 constexpr std::size_t kMaxRead = 128 * 1024;
+constexpr auto kProbeTick = std::chrono::milliseconds(100);
 
 TimePoint now() {
   return gossip::steady_now();
@@ -71,14 +75,26 @@ struct Sleeve::LinkState {
   router::SleeveOpener rx;
   std::vector<std::uint8_t> pending;  // the datagram being filled (empty: none)
   std::vector<std::vector<std::uint8_t>> ready;
+  router::PathMtuProber pmtu;
   LinkStats stats;
   LinkStats published;
+  std::uint64_t published_probes = 0, published_searches = 0;
+  std::size_t logged_limit = 0;  // the path MTU last logged (0: none yet)
+  router::PathMtuProber::State logged_state = router::PathMtuProber::State::probing;
   bool warned = false;
+  bool probe_warned = false;
 
-  LinkState(const Link& l, PeerName self, router::SleeveCipher cipher)
+  LinkState(const Link& l, PeerName self, router::SleeveCipher cipher, std::size_t max_datagram)
       : link(l),
         tx(self, l.keys.encrypted ? cipher : router::SleeveCipher::plaintext, l.keys.send),
-        rx(l.peer, l.keys.encrypted, l.keys.recv) {}
+        rx(l.peer, l.keys.encrypted, l.keys.recv),
+        // Random ids: on links without a password, acks are not authenticated; guessing
+        // one must not be as easy as counting from 1.
+        pmtu(max_datagram, randombytes_random()) {}
+
+  [[nodiscard]] std::uint16_t ip_mtu() const {
+    return router::sleeve_ip_mtu(pmtu.limit(), tx.overhead());
+  }
 };
 
 Sleeve::Sleeve(boost::asio::io_context& io, MetricsRegistry& metrics, PeerName self)
@@ -96,6 +112,11 @@ Result<void> Sleeve::start(netlink::Netlink& nl, const std::string& bridge, std:
   if (auto r = nl.set_up("weft-tap"); !r) return r.error();
   auto udp = UdpSocket::bind(host, port, /*gro=*/true);
   if (!udp) return udp.error();
+  // Datagrams are sized per peer by probes (pmtu_probe.hpp), so the kernel must neither
+  // fragment them nor hold them to a path MTU it cached from ICMP: fragments cost the
+  // receiver reassembly and many firewalls drop them, and a cached MTU below a GSO
+  // message's segment size makes the kernel refuse the whole message.
+  if (auto r = udp->never_fragment(); !r) return r.error();
   tap_.emplace(std::move(*tap));
   udp_.emplace(std::move(*udp));
   frame_buf_.resize(kMaxRead);
@@ -104,12 +125,14 @@ Result<void> Sleeve::start(netlink::Netlink& nl, const std::string& bridge, std:
   // Asio waits on duplicates of the fds for readability; reads go through the wrappers.
   tap_wait_ = std::make_unique<boost::asio::posix::stream_descriptor>(io_, ::dup(tap_->fd()));
   udp_wait_ = std::make_unique<boost::asio::posix::stream_descriptor>(io_, ::dup(udp_->fd()));
+  probe_timer_ = std::make_unique<boost::asio::steady_timer>(io_);
   log::info("sleeve: weft-tap on {} (mtu {}, {}), UDP {}:{} ({}, {}); encrypted links seal with {}",
             bridge, mtu, tap_->offload() ? "TSO in, GRO out" : "no offloads", host.to_string(),
             port, udp_->gso() ? "GSO" : "no GSO", udp_->gro() ? "GRO" : "no GRO",
             router::to_string(cipher_));
   read_tap();
   read_udp();
+  probe_paths();
   return ok();
 }
 
@@ -117,6 +140,7 @@ void Sleeve::stop() {
   stopping_ = true;
   tap_wait_.reset();
   udp_wait_.reset();
+  probe_timer_.reset();
 }
 
 void Sleeve::update(const std::vector<Link>& links, std::set<PeerName> sleeve_peers,
@@ -132,13 +156,102 @@ void Sleeve::update(const std::vector<Link>& links, std::set<PeerName> sleeve_pe
     }
     log::info("sleeve: link to {} at {}:{} ({})", l.peer.to_string(), l.endpoint.ip.to_string(),
               l.endpoint.port, l.keys.encrypted ? "encrypted" : "unencrypted");
-    next[l.peer] = std::make_unique<LinkState>(l, self_, cipher_);
+    auto state = std::make_unique<LinkState>(l, self_, cipher_, max_datagram_);
+    // A new connection to the same host keeps what its path was found to carry.
+    if (it != links_.end() && it->second->link.endpoint.ip == l.endpoint.ip) {
+      state->pmtu = std::move(it->second->pmtu);
+      state->logged_limit = it->second->logged_limit;
+      state->logged_state = it->second->logged_state;
+      state->published_probes = state->pmtu.probes_sent();
+      state->published_searches = state->pmtu.searches();
+    }
+    next[l.peer] = std::move(state);
   }
   links_ = std::move(next);
   // A next hop without a link (the connection just ended) cannot carry anything.
   std::erase_if(next_hops, [&](const auto& kv) { return !links_.contains(kv.second); });
   forwarder_.set_paths(std::move(sleeve_peers), std::move(next_hops));
   forwarder_.expire(now());
+}
+
+std::optional<Sleeve::PathMtu> Sleeve::path_mtu(PeerName peer) const {
+  const auto it = links_.find(peer);
+  if (it == links_.end()) return std::nullopt;
+  const LinkState& l = *it->second;
+  return PathMtu{l.pmtu.limit(), l.ip_mtu(), l.pmtu.state()};
+}
+
+void Sleeve::probe_paths() {
+  if (!probe_timer_ || stopping_) return;
+  const TimePoint t = now();
+  for (auto& [peer, l] : links_) {
+    for (const auto& p : l->pmtu.due(t)) send_probe(*l, p, t);
+    const auto state = l->pmtu.state();
+    if (state != router::PathMtuProber::State::probing &&
+        (state != l->logged_state || l->pmtu.limit() != l->logged_limit)) {
+      if (state == router::PathMtuProber::State::verified) {
+        log::info("sleeve: path MTU to {}: {}-byte datagrams reach it (IP MTU {}{})",
+                  peer.to_string(), l->pmtu.limit(), l->ip_mtu(),
+                  l->pmtu.limit() < l->pmtu.ceiling() ? ", below this host's underlay" : "");
+      } else {
+        log::warn(
+            "sleeve: path MTU to {}: no probe answered, not even {} bytes (an older weftd, or "
+            "the path is down); datagrams of up to {} bytes are sent unverified",
+            peer.to_string(), router::PathMtuProber::kFloor, l->pmtu.limit());
+      }
+      l->logged_state = state;
+      l->logged_limit = l->pmtu.limit();
+    }
+  }
+  flush(t);  // answers queued meanwhile
+  probe_timer_->expires_after(kProbeTick);
+  probe_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) probe_paths();
+  });
+}
+
+void Sleeve::send_probe(LinkState& l, const router::PathMtuProbe& p, TimePoint t) {
+  const auto message = router::encode_sleeve_control(
+      {router::SleeveControlKind::probe, p.id, static_cast<std::uint16_t>(p.size)},
+      router::sleeve_probe_padding(p.size, l.tx.overhead()));
+  l.tx.begin(probe_buf_);
+  if (!l.tx.append(probe_buf_, {self_, PeerName(), 1, message}, p.size)) return;
+  l.tx.finish(probe_buf_, t);
+  const UdpOutgoing out{probe_buf_, l.link.endpoint};
+  auto sent = udp_->send(std::span(&out, 1));
+  if (!sent) {
+    if (!l.probe_warned)
+      log::warn("sleeve: path MTU probe to {}: {}", l.link.peer.to_string(),
+                sent.error().message());
+    l.probe_warned = true;
+    drop("probe_not_sent");
+    return;
+  }
+  if (*sent == 1) {
+    ++l.stats.packets_sent;
+    l.stats.bytes_sent += probe_buf_.size();
+  }
+}
+
+void Sleeve::on_control(LinkState& l, const router::SleeveRecord& r, std::size_t datagram_bytes,
+                        TimePoint t) {
+  auto m = router::decode_sleeve_control(r.frame);
+  if (!m) {
+    drop("malformed");
+    return;
+  }
+  if (m->kind == router::SleeveControlKind::probe_ack) {
+    l.pmtu.acked(m->id, m->size, t);
+    return;
+  }
+  // A probe proves its size only if it arrived whole at that size.
+  if (m->size != datagram_bytes) {
+    drop("probe_size");
+    return;
+  }
+  const auto ack =
+      router::encode_sleeve_control({router::SleeveControlKind::probe_ack, m->id, m->size});
+  queue({l.link.peer, {self_, PeerName(), 1, ack}}, t);  // sent with this turn's datagrams
 }
 
 std::vector<PeerName> Sleeve::left_sleeve(const std::set<PeerName>& next) const {
@@ -202,27 +315,53 @@ void Sleeve::queue(const router::SleeveHop& hop, TimePoint t) {
     return;
   }
   LinkState& l = *it->second;
+  const std::size_t limit = l.pmtu.limit();  // this link's path MTU
   if (l.pending.empty()) l.tx.begin(l.pending);
-  if (l.tx.append(l.pending, hop.record, max_datagram_)) return;
+  if (l.tx.append(l.pending, hop.record, limit)) return;
   if (l.pending.size() > router::kSleeveHeaderBytes) {
     close_datagram(l, t);
     l.tx.begin(l.pending);
-    if (l.tx.append(l.pending, hop.record, max_datagram_)) return;
+    if (l.tx.append(l.pending, hop.record, limit)) return;
   }
-  // Larger than a datagram carries (the pod's MTU is the fast path's, and this peer fell
-  // back to the sleeve): a local pod's DF packet gets "fragmentation needed" with the MTU
-  // that fits, so its stack lowers the path MTU; anything else is dropped, as routers do.
+  // Larger than a datagram to this peer carries (the pod's MTU is the fast path's and the
+  // peer fell back to the sleeve, or the path to it is narrower than this host's underlay):
+  // as a router would, IPv4 without DF is fragmented, and a DF packet gets "fragmentation
+  // needed" with the MTU that fits, so its sender's stack lowers the path MTU.
   l.pending.clear();
-  if (hop.record.origin == self_) {
-    const auto mtu = router::sleeve_ip_mtu(max_datagram_, l.tx.overhead());
-    if (auto icmp = router::icmp_frag_needed(hop.record.frame, mtu)) {
-      if (auto w = tap_->write(*icmp); w && *w) {
-        drop("too_big_answered");  // with "fragmentation needed"
-        return;
-      }
+  if (const auto pieces = router::fragment_ipv4(hop.record.frame, l.ip_mtu()); !pieces.empty()) {
+    ++fragmented_;
+    for (const auto& piece : pieces) {
+      router::SleeveHop h = hop;
+      h.record.frame = piece;
+      queue(h, t);  // each fits (and a piece that did not could not be cut again)
     }
+    return;
+  }
+  if (answer_too_big(hop, l.ip_mtu(), t)) {
+    drop("too_big_answered");
+    return;
   }
   drop("too_big");
+}
+
+bool Sleeve::answer_too_big(const router::SleeveHop& hop, std::uint16_t mtu, TimePoint t) {
+  // nullopt for an ICMP error itself, so answering can never loop.
+  auto icmp = router::icmp_frag_needed(hop.record.frame, mtu);
+  if (!icmp) return false;
+  if (hop.record.origin == self_) {
+    auto w = tap_->write(*icmp);
+    return w && *w;
+  }
+  // Relayed for another peer's pod: the answer goes back to that peer in the name of the
+  // peer the frame was going to, whose pod's MAC it carries (so MAC learning stays right).
+  // Only for a unicast destination: a broadcast's answer would carry a group MAC as its
+  // source. (A flooded unknown unicast names a guessed peer; the next frame from the pod
+  // itself corrects what the origin learns.)
+  if ((hop.record.frame[0] & 0x01) != 0) return false;
+  const auto back = forwarder_.next_hop(hop.record.origin);
+  if (!back) return false;
+  queue({*back, {hop.record.destination, hop.record.origin, router::kSleeveDefaultTtl, *icmp}}, t);
+  return true;
 }
 
 void Sleeve::close_datagram(LinkState& l, TimePoint t) {
@@ -312,6 +451,10 @@ void Sleeve::on_datagram(std::span<std::uint8_t> bytes, const UdpEndpoint& from,
   // prove nothing about their source, so they do not move the endpoint.
   if (l.link.keys.encrypted) l.link.endpoint = from;
   for (const auto& r : records_) {
+    if (router::is_sleeve_control(r)) {
+      on_control(l, r, bytes.size(), t);
+      continue;
+    }
     const auto d = forwarder_.from_peer(r, t);
     if (d.to_bridge) {
       if (tap_->vnet_header()) {
@@ -367,12 +510,27 @@ void Sleeve::publish_metrics() {
         l->stats.decrypt_failures, l->published.decrypt_failures);
     add("weft_sleeve_replays_total", "Sleeve datagrams dropped as replayed or too old.",
         {{"peer", p}}, l->stats.replays, l->published.replays);
+    add("weft_sleeve_pmtu_probes_total", "Path MTU probes sent to the peer.", {{"peer", p}},
+        l->pmtu.probes_sent(), l->published_probes);
+    add("weft_sleeve_pmtu_searches_total",
+        "Path MTU searches: the limit went unanswered (a narrower path, or a peer that "
+        "answers no probes).",
+        {{"peer", p}}, l->pmtu.searches(), l->published_searches);
+    metrics_
+        .gauge("weft_sleeve_path_mtu",
+               "The largest IP packet the sleeve carries to the peer unfragmented (path MTU "
+               "found by probes, less the sleeve's overhead).",
+               {{"peer", p}})
+        .set(static_cast<double>(l->ip_mtu()));
   }
   add("weft_sleeve_gro_segments_total",
       "Received TCP segments merged into super-frames before weft-tap (receive offload).", {},
       coalescer_.merged_segments(), published_gro_segments_);
   add("weft_sleeve_gro_frames_total", "Super-frames written to weft-tap with GSO.", {},
       coalescer_.super_frames(), published_gro_frames_);
+  add("weft_sleeve_fragmented_total",
+      "IPv4 packets without DF cut into fragments to fit a peer's path MTU.", {}, fragmented_,
+      published_fragmented_);
   for (auto& [reason, n] : drops_) {
     metrics_
         .counter("weft_sleeve_dropped_total", "Frames and datagrams the sleeve dropped, by why.",

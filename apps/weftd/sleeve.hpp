@@ -10,12 +10,14 @@
 #include "weft/gossip/mesh.hpp"
 #include "weft/netlink/netlink.hpp"
 #include "weft/router/coalesce.hpp"
+#include "weft/router/pmtu_probe.hpp"
 #include "weft/router/sleeve_crypto.hpp"
 #include "weft/router/sleeve_forward.hpp"
 #include "weft/router/tap_device.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <map>
 #include <memory>
@@ -33,6 +35,13 @@ class Sleeve {
     PeerName peer;
     gossip::SleeveKeys keys;
     UdpEndpoint endpoint;  // its host on the mesh port
+  };
+  /// What the sleeve carries to a direct peer: datagrams of up to `datagram` bytes (the
+  /// path MTU found by probes, pmtu_probe.hpp), so IP packets of up to `ip_mtu`.
+  struct PathMtu {
+    std::size_t datagram = 0;
+    std::uint32_t ip_mtu = 0;
+    router::PathMtuProber::State state = router::PathMtuProber::State::probing;
   };
   struct LinkStats {
     std::uint64_t packets_sent = 0, bytes_sent = 0, packets_received = 0, bytes_received = 0;
@@ -59,6 +68,8 @@ class Sleeve {
   [[nodiscard]] std::string tap_name() const { return tap_ ? tap_->name() : std::string(); }
   /// Peers in the sleeve set now that are not in `next` (they moved to the fast path).
   [[nodiscard]] std::vector<PeerName> left_sleeve(const std::set<PeerName>& next) const;
+  /// The path MTU to a direct peer (nullopt: no link to it).
+  [[nodiscard]] std::optional<PathMtu> path_mtu(PeerName peer) const;
   [[nodiscard]] std::vector<MacAddress> macs_of(PeerName peer) const {
     return forwarder_.macs_of(peer);
   }
@@ -71,6 +82,15 @@ class Sleeve {
   void drain_tap();
   void read_udp();
   void on_datagram(std::span<std::uint8_t> bytes, const UdpEndpoint& from, TimePoint now);
+  /// A probe (answered) or a probe's answer from the link's other end.
+  void on_control(LinkState& l, const router::SleeveRecord& record, std::size_t datagram_bytes,
+                  TimePoint now);
+  /// Sends the path MTU probes that are due, every 100 ms.
+  void probe_paths();
+  void send_probe(LinkState& l, const router::PathMtuProbe& probe, TimePoint now);
+  /// "Fragmentation needed" for a frame too big for its link: to the local pod that sent it,
+  /// or back over the sleeve to the peer it came from.
+  bool answer_too_big(const router::SleeveHop& hop, std::uint16_t mtu, TimePoint now);
   void queue(const router::SleeveHop& hop, TimePoint now);
   /// Seals the link's datagram in progress, if it holds records, for the next flush.
   void close_datagram(LinkState& l, TimePoint now);
@@ -89,9 +109,12 @@ class Sleeve {
   std::optional<UdpSocket> udp_;
   std::unique_ptr<boost::asio::posix::stream_descriptor> tap_wait_;
   std::unique_ptr<boost::asio::posix::stream_descriptor> udp_wait_;
+  std::unique_ptr<boost::asio::steady_timer> probe_timer_;
+  std::vector<std::uint8_t> probe_buf_;
   router::SleeveForwarder forwarder_;
   router::FrameCoalescer coalescer_;
   std::uint64_t published_gro_segments_ = 0, published_gro_frames_ = 0;
+  std::uint64_t fragmented_ = 0, published_fragmented_ = 0;
   std::map<PeerName, std::unique_ptr<LinkState>> links_;
   std::vector<std::uint8_t> frame_buf_;
   std::vector<std::uint8_t> segments_;                 // a super-frame's segments

@@ -67,6 +67,37 @@ std::optional<std::vector<std::uint8_t>> icmp_frag_needed(std::span<const std::u
   return out;
 }
 
+std::vector<std::vector<std::uint8_t>> fragment_ipv4(std::span<const std::uint8_t> frame,
+                                                     std::uint16_t mtu) {
+  std::vector<std::vector<std::uint8_t>> out;
+  if (mtu < 68 || frame.size() < kEth + 20 || be16(frame.data() + 12) != 0x0800) return out;
+  const std::uint8_t* ip = frame.data() + kEth;
+  if (ip[0] != 0x45) return out;  // IPv4 without options
+  const std::size_t total = be16(ip + 2);
+  if (total < 20 || total > frame.size() - kEth || total <= mtu) return out;
+  const std::uint16_t frag = be16(ip + 6);
+  if ((frag & 0x4000) != 0) return out;  // DF: the caller answers with ICMP instead
+  const std::size_t first_offset = static_cast<std::size_t>(frag & 0x1fff) * 8;
+  const bool more_after = (frag & 0x2000) != 0;
+  const std::size_t payload = total - 20;
+  const std::size_t chunk = (static_cast<std::size_t>(mtu) - 20) & ~std::size_t{7};
+  for (std::size_t at = 0; at < payload; at += chunk) {
+    const std::size_t n = std::min(chunk, payload - at);
+    const bool last = at + n == payload;
+    std::vector<std::uint8_t> f(kEth + 20 + n);
+    std::copy_n(frame.begin(), kEth + 20, f.begin());
+    std::copy_n(ip + 20 + at, n, f.begin() + kEth + 20);
+    std::uint8_t* r = f.data() + kEth;
+    put16(r + 2, static_cast<std::uint16_t>(20 + n));
+    const auto offset = static_cast<std::uint16_t>((first_offset + at) / 8);
+    put16(r + 6, static_cast<std::uint16_t>(offset | (!last || more_after ? 0x2000 : 0)));
+    put16(r + 10, 0);
+    put16(r + 10, checksum(r, 20));
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
 std::uint16_t sleeve_ip_mtu(std::size_t max_datagram, std::size_t datagram_overhead) {
   const std::size_t around = datagram_overhead + kSleeveRecordHeaderBytes + kEth;
   return static_cast<std::uint16_t>(max_datagram > around + 68 ? max_datagram - around : 68);

@@ -65,9 +65,9 @@ check "h3 notices VXLAN from h1 no longer arrives" until_ok 10 hb_ok 3 1
 check "h1 notices h3 no longer hears it" until_ok 10 hb_ok 1 1
 conns_say() { weft "${HOSTS[$1]}" "h$1" status connections | grep -qF -- "$2"; }
 check "h1 moved h3 to the sleeve, saying why" \
-  until_ok 5 conns_say 1 "sleeve mtu=1450 (fastdp failing: 198.18.0.3 has not heard this host's VXLAN heartbeats"
+  until_ok 5 conns_say 1 "sleeve mtu=1419 (fastdp failing: 198.18.0.3 has not heard this host's VXLAN heartbeats"
 check "h3 moved h1 to the sleeve, saying why" \
-  until_ok 5 conns_say 3 "sleeve mtu=1450 (fastdp failing: no VXLAN heartbeat from 198.18.0.1"
+  until_ok 5 conns_say 3 "sleeve mtu=1419 (fastdp failing: no VXLAN heartbeat from 198.18.0.1"
 check "h1 keeps h2 on the fast path" conns_say 1 "fastdp mtu=1450"
 check "metrics show h3 down and h2 up from h1 (set once a second)" until_ok 3 bash -c '
   m=$(ip netns exec "$1" curl -s http://127.0.0.1:6784/metrics)

@@ -50,7 +50,11 @@ check "h1's bridge has the sleeve's MTU (1500 - 97)" \
 check "weft-tap is a port of the bridge" \
   bash -c 'ip -n "$1" link show weft-tap | grep -q "master weft"' _ "${HOSTS[1]}"
 # conns_say I TEXT: host I's `weft status connections` shows TEXT (on some line).
-conns_say() { weft "${HOSTS[$1]}" "h$1" status connections | grep -qF -- "$2"; }
+conns_say() {
+  local out
+  out=$(weft "${HOSTS[$1]}" "h$1" status connections)
+  grep -qF -- "$2" <<<"$out" || { echo "    h$1's connections now:"; echo "$out"; return 1; }
+}
 check "h2's connection to h1 takes the encrypted sleeve, saying why" \
   until_ok 10 conns_say 2 "encrypted   $(weft "${HOSTS[1]}" h1 status | sed -n 's/^ *Name: //p') sleeve mtu=1403 (encrypted (password set"
 check "h1 has no direct connection to h3 (the cut)" bash -c '! grep -q "198.18.0.3.*established" <<<"$1"' \
@@ -151,9 +155,11 @@ check "h2 hears h1's and h3's" until_ok 10 hb_heard 2 2
 # talking; unblocked, both come back to the fast path.
 block_vxlan 1 2
 check "h1 moves h2 to the sleeve, saying why" \
-  until_ok 10 conns_say 1 "(h2) sleeve mtu=1450 (fastdp failing: 198.18.0.2 has not heard this host's VXLAN heartbeats"
-check "h2 moves h1 to the sleeve too" \
-  until_ok 10 conns_say 2 "(h1) sleeve mtu=1450 (fastdp failing: no VXLAN heartbeat from 198.18.0.1"
+  until_ok 10 conns_say 1 "(h2) sleeve mtu=1419 (fastdp failing: 198.18.0.2 has not heard this host's VXLAN heartbeats"
+# "no VXLAN heartbeat from", or "never a VXLAN heartbeat from" when h2 had not heard h1 yet
+# at the block (seen: up to 8 s after a restart; see the session 9 note).
+h2_moved_h1() { conns_say 2 "(h1) sleeve mtu=1419 (fastdp failing: " && conns_say 2 "VXLAN heartbeat from 198.18.0.1"; }
+check "h2 moves h1 to the sleeve too" until_ok 10 h2_moved_h1
 all_pairs "VXLAN blocked h1->h2"
 unblock_vxlan
 check "h1 moves h2 back to the fast path" until_ok 10 conns_say 1 "(h2) fastdp mtu=1450"

@@ -205,4 +205,12 @@ Result<std::size_t> UdpSocket::send(std::span<const UdpOutgoing> out) {
   return sent;
 }
 
+Result<void> UdpSocket::never_fragment() {
+  const int probe = IP_PMTUDISC_PROBE;
+  if (::setsockopt(fd_, IPPROTO_IP, IP_MTU_DISCOVER, &probe, sizeof probe) != 0) {
+    return sys_error("set IP_PMTUDISC_PROBE on UDP port " + std::to_string(local_port()));
+  }
+  return ok();
+}
+
 }  // namespace weft

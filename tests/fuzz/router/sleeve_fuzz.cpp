@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // Fuzzes what weftd does with a UDP datagram from anyone on the underlay: the sleeve header,
 // the opener (plaintext and sealed connections) and the record parser it runs after
-// decryption, the ICMP answer to a pod's frame that is too big, TSO reads from weft-tap and
+// decryption, control records (path MTU probes and their answers), the ICMP answer to a
+// pod's frame that is too big and its fragments, TSO reads from weft-tap and
 // the receive side's GRO over their segments. Never crashes; records that parse re-encode to the
 // same bytes.
 #include "weft/base/assert.hpp"
 #include "weft/router/coalesce.hpp"
 #include "weft/router/offload.hpp"
 #include "weft/router/pmtu.hpp"
+#include "weft/router/sleeve_control.hpp"
 #include "weft/router/sleeve_crypto.hpp"
 #include "weft/router/sleeve_wire.hpp"
 
@@ -85,6 +87,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (auto r = icmp_frag_needed(bytes, 1403)) {
         WEFT_ASSERT(r->size() >= 14 + 20 + 8 && r->size() <= 14 + 576, "an ICMP error's size");
       }
+      const auto mtu = static_cast<std::uint16_t>(68 + (bytes.empty() ? 0 : bytes.back() * 5));
+      for (const auto& piece : fragment_ipv4(bytes, mtu)) {
+        WEFT_ASSERT(piece.size() >= 14 + 20 && piece.size() <= 14u + mtu, "a fragment fits");
+      }
       break;
     }
     default: {  // the body after decryption
@@ -93,7 +99,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
       }
       std::vector<std::uint8_t> again;
-      for (const auto& rec : out) append_sleeve_record(again, rec);
+      for (const auto& rec : out) {
+        append_sleeve_record(again, rec);
+        if (!is_sleeve_control(rec)) continue;
+        if (auto m = decode_sleeve_control(rec.frame)) {
+          const auto head = encode_sleeve_control(*m);
+          WEFT_ASSERT(std::equal(head.begin(), head.end(), rec.frame.begin()),
+                      "a control record re-encodes to its bytes");
+        }
+      }
       WEFT_ASSERT(again == bytes, "encode(decode(b)) == b");
       break;
     }

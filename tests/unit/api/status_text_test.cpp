@@ -61,6 +61,11 @@ TEST_CASE("connections render one aligned line each", "[api][status]") {
   r.router.connections[1].overlay_reason = "encrypted (password set; not in --trusted-subnets)";
   CHECK(render_status_connections(r).ends_with(
       "x(h4) sleeve mtu=1403 (encrypted (password set; not in --trusted-subnets))\n"));
+  r.router.connections[1].mtu = 1319;
+  r.router.connections[1].path_mtu = "verified";
+  CHECK(
+      render_status_connections(r).ends_with("x(h4) sleeve mtu=1319 (encrypted (password set; not "
+                                             "in --trusted-subnets)) pmtu=verified\n"));
 }
 
 TEST_CASE("routes say direct or name the next hop", "[api][status]") {

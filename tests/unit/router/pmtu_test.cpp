@@ -96,3 +96,53 @@ TEST_CASE("the sleeve's IP MTU follows the datagram size", "[router][pmtu]") {
   CHECK(sleeve_ip_mtu(1472, 20) == 1419);       // unsealed
   CHECK(sleeve_ip_mtu(50, 36) == 68);           // never below IPv4's minimum
 }
+
+TEST_CASE("a packet without DF too big for the path is fragmented as a router would",
+          "[router][pmtu]") {
+  for (const std::uint16_t mtu : {1303, 576, 68, 1000}) {
+    for (const std::uint16_t first_flags : {std::uint16_t{0}, std::uint16_t{0x2000 | 10}}) {
+      INFO("mtu " << mtu << " flags " << first_flags);
+      auto f = frame(1403, first_flags, 17);
+      for (std::size_t i = 34; i < f.size(); ++i) f[i] = static_cast<std::uint8_t>(i * 7);
+      const auto pieces = fragment_ipv4(f, mtu);
+      REQUIRE(pieces.size() >= 2);
+      std::vector<std::uint8_t> payload;
+      std::size_t expect_offset = (first_flags & 0x1fff) * 8u;
+      for (std::size_t k = 0; k < pieces.size(); ++k) {
+        const auto& p = pieces[k];
+        const std::uint8_t* ip = p.data() + 14;
+        const std::size_t len = static_cast<std::size_t>(ip[2] << 8 | ip[3]);
+        CHECK(len == p.size() - 14);
+        CHECK(len <= mtu);
+        CHECK(sum16(ip, 20) == 0xffff);
+        CHECK(std::equal(p.begin(), p.begin() + 14, f.begin()));   // same MACs
+        CHECK(std::equal(ip + 12, ip + 20, f.begin() + 14 + 12));  // same addresses
+        const std::uint16_t ff = static_cast<std::uint16_t>(ip[6] << 8 | ip[7]);
+        CHECK((ff & 0x1fff) * 8u == expect_offset);
+        const bool last = k + 1 == pieces.size();
+        CHECK(((ff & 0x2000) != 0) == (!last || (first_flags & 0x2000) != 0));
+        if (!last) CHECK((len - 20) % 8 == 0);
+        payload.insert(payload.end(), ip + 20, ip + len);
+        expect_offset += len - 20;
+      }
+      CHECK(payload == std::vector<std::uint8_t>(f.begin() + 34, f.end()));
+    }
+  }
+}
+
+TEST_CASE("what must not be fragmented is not", "[router][pmtu]") {
+  CHECK(fragment_ipv4(frame(1403, 0x4000, 17), 1303).empty());  // DF: ICMP instead
+  CHECK(fragment_ipv4(frame(1200, 0, 17), 1303).empty());       // fits
+  CHECK(fragment_ipv4(frame(1403, 0, 17), 60).empty());         // below IPv4's minimum
+  auto options = frame(1403, 0, 17);
+  options[14] = 0x46;
+  CHECK(fragment_ipv4(options, 1303).empty());
+  auto v6 = frame(1403, 0, 17);
+  v6[12] = 0x86;
+  v6[13] = 0xdd;
+  CHECK(fragment_ipv4(v6, 1303).empty());
+  auto lying = frame(1403, 0, 17);
+  lying[16] = 0x10;  // total length 4,000+ in a 1,417-byte frame
+  CHECK(fragment_ipv4(lying, 1303).empty());
+  CHECK(fragment_ipv4(std::vector<std::uint8_t>(20, 0), 1303).empty());
+}

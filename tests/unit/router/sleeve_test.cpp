@@ -5,6 +5,7 @@
 // naive model over random counters (fixed seeds, printed on failure).
 #include "weft/base/rng.hpp"
 #include "weft/router/replay_window.hpp"
+#include "weft/router/sleeve_control.hpp"
 #include "weft/router/sleeve_crypto.hpp"
 #include "weft/router/sleeve_wire.hpp"
 
@@ -315,6 +316,34 @@ TEST_CASE("the replay window agrees with a naive model", "[router][sleeve]") {
         seen.insert(c);
         highest = std::max(highest, c);
       }
+    }
+  }
+}
+
+TEST_CASE("a probe seals to exactly its size and opens as a control record", "[router][sleeve]") {
+  auto ciphers = sealed_ciphers();
+  ciphers.push_back(SleeveCipher::plaintext);
+  for (const auto cipher : ciphers) {
+    INFO("cipher " << to_string(cipher));
+    for (const std::size_t size : {548u, 1000u, 1372u, 1472u, 8972u}) {
+      SleeveSealer tx(kA, cipher, kKeyAB);
+      SleeveOpener rx(kA, cipher != SleeveCipher::plaintext, kKeyAB);
+      const auto message =
+          encode_sleeve_control({SleeveControlKind::probe, 9, static_cast<std::uint16_t>(size)},
+                                sleeve_probe_padding(size, tx.overhead()));
+      std::vector<std::uint8_t> d;
+      tx.begin(d);
+      REQUIRE(tx.append(d, {kA, PeerName(), 1, message}, size));
+      tx.finish(d, kEpoch);
+      CHECK(d.size() == size);
+      std::vector<SleeveRecord> out;
+      REQUIRE(rx.open(d, out));
+      REQUIRE(out.size() == 1);
+      CHECK(is_sleeve_control(out[0]));
+      auto m = decode_sleeve_control(out[0].frame);
+      REQUIRE(m);
+      CHECK(m->size == size);
+      CHECK(m->id == 9);
     }
   }
 }

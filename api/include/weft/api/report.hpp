@@ -36,7 +36,10 @@ struct ConnectionInfo {
   std::string info;   ///< reason for failures, peer name(nickname) otherwise
   bool encrypted = false;
   std::string overlay{};  ///< "fastdp" or "sleeve": what pod traffic to this peer takes
-  std::uint32_t mtu = 0;  ///< of that overlay
+  std::uint32_t mtu = 0;  ///< of that overlay (on the sleeve, of the path to this peer)
+  /// On the sleeve: how `mtu` is known: "verified" (the peer answered probes of that size),
+  /// "probing" (a search runs; `mtu` is the previous one) or "unanswered".
+  std::string path_mtu{};
   /// Why that overlay is not carrying traffic to this peer ("no VXLAN heartbeat from X for
   /// 5 s: ..."); empty while it works.
   std::string overlay_problem{};

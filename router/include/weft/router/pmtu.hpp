@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// Path MTU on the sleeve: a pod's IPv4 packet with DF set that does not fit a sleeve datagram
-// (after a fallback from the fast path, whose MTU is larger) is answered, as a router on the
-// path would, with ICMP "fragmentation needed" carrying the MTU that fits, so the pod's
-// stack lowers its path MTU and TCP goes on with smaller segments.
+// Path MTU on the sleeve: a pod's IPv4 packet that does not fit a sleeve datagram to its next
+// hop (after a fallback from the fast path, whose MTU is larger, or over a path narrower than
+// the pods' MTU, pmtu_probe.hpp) is handled as a router on the path would: with DF set it is
+// answered with ICMP "fragmentation needed" carrying the MTU that fits, so the pod's stack
+// lowers its path MTU and TCP goes on with smaller segments; without DF it is fragmented.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,14 @@ namespace weft::router {
 /// past the first, an ICMP error itself, a malformed header.
 std::optional<std::vector<std::uint8_t>> icmp_frag_needed(std::span<const std::uint8_t> frame,
                                                           std::uint16_t mtu);
+
+/// For an Ethernet frame carrying an IPv4 packet without DF and larger than `mtu` bytes of IP:
+/// its fragments (RFC 791) as Ethernet frames of at most `mtu` bytes of IP each, payload cut
+/// at multiples of 8, the last keeping the packet's own MF (it may be a fragment already).
+/// Empty for anything else: DF set, not IPv4, IP options (whose copy rules are not worth
+/// carrying for pods), a malformed header, a packet that fits, or an mtu below 68.
+std::vector<std::vector<std::uint8_t>> fragment_ipv4(std::span<const std::uint8_t> frame,
+                                                     std::uint16_t mtu);
 
 /// The IP MTU a sleeve datagram of at most `max_datagram` bytes carries in one record.
 std::uint16_t sleeve_ip_mtu(std::size_t max_datagram, std::size_t datagram_overhead);

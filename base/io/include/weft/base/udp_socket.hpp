@@ -73,6 +73,10 @@ class UdpSocket {
   /// Consecutive datagrams to one peer, all but the last of one size, go as one UDP GSO
   /// message. A full socket buffer drops the rest, as a NIC would; other errors are returned.
   Result<std::size_t> send(std::span<const UdpOutgoing> out);
+  /// From now on every datagram carries DF and is never fragmented here, whatever path MTU
+  /// the kernel cached from ICMP (IP_PMTUDISC_PROBE): the caller sizes datagrams per peer
+  /// (the sleeve probes each path). One over the device's own MTU is dropped (EMSGSIZE).
+  Result<void> never_fragment();
 
  private:
   explicit UdpSocket(int fd) : fd_(fd) {}

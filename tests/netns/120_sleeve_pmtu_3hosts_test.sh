@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Path MTU per sleeve link: h3 sits behind two routers joined by a 1400-byte link (a tunnel
+# in the middle of the path), so h2 and h3, both on 1500-byte underlays, reach each other
+# only with datagrams of up to 1372 bytes, while h1-h2 carries 1472. h1-h3 is cut at the
+# first router, so h1's pods reach h3's through h2. With a password, every link is sealed.
+#
+#   [h1 198.18.0.1]--+
+#   [h2 198.18.0.2]--+--[sw]--[r1 .0.254 | 198.18.2.1]==1400==[198.18.2.2 r2 | 198.18.1.254]--[h3 198.18.1.3]
+#
+# Checked: each end finds its link's path MTU by probes (1303 bytes of IP sealed, not the
+# 1403 its own underlay allows) although the routers' ICMP made the kernel cache it (probes
+# must ignore that cache to find it exactly); a pod's DF packet too big for the path gets
+# "fragmentation needed" with the path's MTU, from its own host (h2 -> h3) or from the relay
+# (h1 -> h2 -> h3); TCP between pods then carries a blob intact either way.
+. "$(dirname "$0")/lib.sh"
+require_root_netns
+command -v cnitool >/dev/null || skip "cnitool is not installed (make deps builds it)"
+[ -x "$WEFT_BIN_DIR/weft-cni" ] || { echo "FAIL: $WEFT_BIN_DIR/weft-cni not built"; exit 1; }
+
+NET="weftpmtu$$"
+trap 'rm -f /var/lib/cni/results/"$NET"-*; cleanup' EXIT
+
+cni_bin
+make_hosts 2
+ns_add r1
+R1=$NS
+ns_add r2
+R2=$NS
+ns_add h3
+HOSTS+=("$NS")
+ip link add "wft$$r1" netns "$R1" type veth peer name p3 netns "$SWITCH"
+ip -n "$SWITCH" link set p3 master br0 up
+ip -n "$R1" link set "wft$$r1" name eth0
+ip link add "wft$$rr" netns "$R1" mtu 1400 type veth peer name eth1 mtu 1400 netns "$R2"
+ip -n "$R1" link set "wft$$rr" name eth1
+ip link add "wft$$h3" netns "${HOSTS[3]}" type veth peer name eth0 netns "$R2"
+ip -n "${HOSTS[3]}" link set "wft$$h3" name eth0
+ip -n "$R1" addr add 198.18.0.254/24 dev eth0
+ip -n "$R1" addr add 198.18.2.1/30 dev eth1
+ip -n "$R2" addr add 198.18.2.2/30 dev eth1
+ip -n "$R2" addr add 198.18.1.254/24 dev eth0
+ip -n "${HOSTS[3]}" addr add 198.18.1.3/24 dev eth0
+for ns in "$R1" "$R2" "${HOSTS[3]}"; do
+  for l in eth0 eth1; do ip -n "$ns" link set "$l" up 2>/dev/null || true; done
+done
+in_ns "$R1" sysctl -qw net.ipv4.ip_forward=1
+in_ns "$R2" sysctl -qw net.ipv4.ip_forward=1
+ip -n "$R1" route add 198.18.1.0/24 via 198.18.2.2
+ip -n "$R2" route add 198.18.0.0/24 via 198.18.2.1
+ip -n "${HOSTS[3]}" route add default via 198.18.1.254
+for i in 1 2; do ip -n "${HOSTS[$i]}" route add 198.18.1.0/24 via 198.18.0.254; done
+# The cut: r1 forwards nothing between h1 and h3.
+in_ns "$R1" nft -f - <<EOF
+table inet cut {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    ip saddr 198.18.0.1 ip daddr 198.18.1.3 drop
+    ip saddr 198.18.1.3 ip daddr 198.18.0.1 drop
+  }
+}
+EOF
+check "underlay: h2 reaches h3 through the routers" in_ns "${HOSTS[2]}" ping -c 1 -W 2 198.18.1.3
+check "underlay: 1400 bytes cross the middle link with DF, 1401 do not" bash -c \
+  'ip netns exec "$1" ping -M do -s 1372 -c 1 -W 2 198.18.1.3 >/dev/null &&
+   ! ip netns exec "$1" ping -M do -s 1373 -c 1 -W 2 198.18.1.3 >/dev/null 2>&1' _ "${HOSTS[2]}"
+# h2's kernel now caches 1400 for h3 (r1 answered the 1401-byte ping with ICMP); weftd's
+# socket must ignore that cache (never fragment), or probes over 1372 bytes would arrive in
+# fragments, be answered, and set a limit the path cannot carry whole.
+
+echo "correct horse battery staple" >"$T_TMP/password"
+for i in 1 2 3; do
+  start_weftd "${HOSTS[$i]}" "h$i" --peer 198.18.0.1 --peer 198.18.0.2 --peer 198.18.1.3 \
+    --ipalloc-init seed=h1,h2,h3 --password-file "$T_TMP/password"
+done
+for i in 1 2 3; do check "weftd on h$i answers" wait_weftd "${HOSTS[$i]}" "h$i"; done
+for i in 1 2 3; do cni_conflist "h$i" "$NET"; done
+for i in 1 2 3; do check "h$i: the bridge has its address from IPAM" until_ok 20 exposed "${HOSTS[$i]}" "h$i"; done
+
+conns_say() { weft "${HOSTS[$1]}" "h$1" status connections | grep -qF -- "$2"; }
+WHY="(encrypted (password set; not in --trusted-subnets))"
+check "h2 finds the path to h3 narrower: mtu=1303, verified by probes" \
+  until_ok 30 conns_say 2 "(h3) sleeve mtu=1303 $WHY pmtu=verified"
+check "h3 finds the same towards h2" until_ok 30 conns_say 3 "(h2) sleeve mtu=1303 $WHY pmtu=verified"
+check "h2's path to h1 carries the whole underlay: mtu=1403" \
+  until_ok 30 conns_say 2 "(h1) sleeve mtu=1403 $WHY pmtu=verified"
+check "h1 has no direct connection to h3 (the cut)" bash -c '! grep -q "198.18.1.3.*established" <<<"$1"' \
+  _ "$(weft "${HOSTS[1]}" h1 status connections)"
+check "h2's kernel learned 1400 from the routers' ICMP; the probes found 1372 despite it" bash -c \
+  'ip -n "$1" route get 198.18.1.3 | grep -q "mtu 1400"' _ "${HOSTS[2]}"
+check "h2's log says what it found" grep -q "path MTU to .*: 1372-byte datagrams reach it (IP MTU 1303, below this host's underlay)" \
+  "$T_TMP/h2.log"
+h3name=$(weft "${HOSTS[3]}" h3 status | sed -n 's/^ *Name: \([0-9a-f:]*\).*/\1/p')
+h1name=$(weft "${HOSTS[1]}" h1 status | sed -n 's/^ *Name: \([0-9a-f:]*\).*/\1/p')
+metric() { in_ns "${HOSTS[$1]}" curl -sf http://127.0.0.1:6784/metrics | awk -v m="$2" '$1 == m { print $2 }'; }
+check "h2's metric: weft_sleeve_path_mtu for h3 is 1303" \
+  until_ok 3 test "$(metric 2 "weft_sleeve_path_mtu{peer=\"$h3name\"}")" = 1303
+check "  ... and 1403 for h1" test "$(metric 2 "weft_sleeve_path_mtu{peer=\"$h1name\"}")" = 1403
+check "  ... found by a search" test "$(metric 2 "weft_sleeve_pmtu_searches_total{peer=\"$h3name\"}")" -ge 1
+
+declare -A POD IP
+for i in 1 2 3; do
+  ns_add "pod$i"
+  POD[$i]=$NS
+  out=$(cnitool_on "${HOSTS[$i]}" "h$i" add "$NET" "$NS" CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAME=p$i")
+  check "cnitool ADD of the pod on h$i" test $? = 0
+  IP[$i]=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ips"][0]["address"].split("/")[0])')
+done
+check "pods have the sleeve's MTU (1403)" bash -c 'ip -n "$1" link show eth0 | grep -q "mtu 1403"' _ "${POD[1]}"
+pings() { in_ns "${POD[$1]}" ping -c 1 -W 2 "${IP[$2]}" >/dev/null; }
+for pair in "1 2" "2 1" "2 3" "3 2" "1 3" "3 1"; do
+  set -- $pair
+  check "pod h$1 pings pod h$2" until_ok 15 pings "$1" "$2"
+done
+
+# Order matters: a pod's kernel caches what ICMP told it, so what must reach weft whole
+# (no DF, then TCP's first segments) goes before the DF pings.
+# big FROM TO SIZE [DF]: a ping of SIZE bytes of payload (IP = SIZE + 28), DF "do" or "dont".
+big() { in_ns "${POD[$1]}" ping -M "${4:-do}" -s "$3" -c 2 -i 0.3 -W 2 "${IP[$2]}" 2>&1; }
+check "1403 bytes of IP without DF cross h2 -> h3 (fragmented by h2, and the reply by h3)" \
+  bash -c 'grep -q " 0% packet loss" <<<"$1"' _ "$(big 2 3 1375 dont)"
+fragmented() { test "$(metric "$1" weft_sleeve_fragmented_total)" -gt 0 2>/dev/null; }
+check "  ... h2 counts what it fragmented" until_ok 3 fragmented 2
+check "  ... and h3" until_ok 3 fragmented 3
+
+head -c 2000000 /dev/urandom >"$T_TMP/blob"
+for i in 1 2; do
+  ip netns exec "${POD[$i]}" python3 -m http.server 8000 --bind "${IP[$i]}" --directory "$T_TMP" >/dev/null 2>&1 &
+  T_PIDS+=($!)
+done
+# A small file first (it fits any path): the servers are up.
+served() { in_ns "${POD[3]}" curl -sf -m 2 -o /dev/null "http://${IP[$1]}:8000/password"; }
+servers_up() { served 1 && served 2; }
+check "pod h3 reaches the web servers on pods h1 and h2" until_ok 10 servers_up
+# fetch I: pod3 gets the blob from pod I's server, intact, in one of 3 tries of 10 s.
+fetch() {
+  local n
+  for n in 1 2 3; do
+    in_ns "${POD[3]}" curl -sf -m 10 -o "$T_TMP/got$1" "http://${IP[$1]}:8000/blob" &&
+      cmp -s "$T_TMP/blob" "$T_TMP/got$1" && return 0
+  done
+  return 1
+}
+check "TCP pod h2 -> pod h3 over the narrow path: 2 MB intact" fetch 2
+# pod1's segments are 1403 bytes with DF: they pass only once the relay h2's answers have
+# taught pod1's kernel the path's 1303.
+check "TCP pod h1 -> pod h3, relayed by h2 over it: 2 MB intact" fetch 1
+answered() { test "$(metric "$1" 'weft_sleeve_dropped_total{reason="too_big_answered"}')" -gt 0 2>/dev/null; }
+check "h2 answered its own pod's and h1's pod's too-big segments (its metric)" until_ok 3 answered 2
+
+check "1303 bytes of IP cross h2 -> h3 with DF" bash -c 'grep -q " 0% packet loss" <<<"$1"' _ "$(big 2 3 1275)"
+check "1403 bytes of IP cross h1 -> h2 with DF (that path is wide)" bash -c 'grep -q " 0% packet loss" <<<"$1"' _ "$(big 1 2 1375)"
+# (The TCP transfers above already made the pods' kernels cache 1303, learned from the same
+# answers; ping then reports it as a local error with the same mtu.)
+check "a 1403-byte DF ping h2 -> h3 gets 'fragmentation needed' with mtu 1303 (from h2)" \
+  bash -c 'grep -Eq "mtu ?= ?1303" <<<"$1"' _ "$(big 2 3 1375)"
+check "a 1403-byte DF ping h1 -> h3 gets mtu 1303 (from the relay h2)" \
+  bash -c 'grep -Eq "mtu ?= ?1303" <<<"$1"' _ "$(big 1 3 1375)"
+check "a 1403-byte DF ping h3 -> h1 gets mtu 1303 (h3's link to h2 is the narrow one)" \
+  bash -c 'grep -Eq "mtu ?= ?1303" <<<"$1"' _ "$(big 3 1 1375)"
+check "  ... and 1303 bytes of IP cross h1 -> h2 -> h3 with DF" bash -c 'grep -q " 0% packet loss" <<<"$1"' _ "$(big 1 3 1275)"
+
+for i in 1 2 3; do cnitool_on "${HOSTS[$i]}" "h$i" del "$NET" "${POD[$i]}" >/dev/null; done
+finish
