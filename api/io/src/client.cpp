@@ -1,17 +1,143 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "weft/api/client.hpp"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 namespace weft::api {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-using local = asio::local::stream_protocol;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// A blocking unix-socket stream for Beast's synchronous read and write, bounded by one
+// deadline for the whole request. Plain syscalls rather than an io_context: one request is
+// 7 syscalls (socket, setsockopt, connect, sendmsg, poll, recv, close) where an io_context
+// made ~20 (epoll, eventfd, timerfd, registrations), and weft-cni runs one request per pod
+// start on hosts where a syscall can cost tens of microseconds (VMs).
+class UnixStream {
+ public:
+  explicit UnixStream(Clock::time_point deadline) : deadline_(deadline) {}
+  UnixStream(const UnixStream&) = delete;
+  UnixStream& operator=(const UnixStream&) = delete;
+  ~UnixStream() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  /// Connects; the error is an errno value, 0 on success.
+  int connect(const std::string& path) {
+    sockaddr_un addr{};
+    if (path.size() >= sizeof(addr.sun_path)) return ENAMETOOLONG;
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.data(), path.size());
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) return errno;
+    // Bounds connect (a full backlog) and each send; the kernel reports EAGAIN when it ends.
+    const timeval tv = remaining_timeval();
+    if (::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0) return errno;
+    while (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+      if (errno != EINTR) return errno;
+    }
+    return 0;
+  }
+
+  template <class ConstBufferSequence>
+  std::size_t write_some(const ConstBufferSequence& buffers, beast::error_code& ec) {
+    std::array<iovec, 16> iov{};
+    std::size_t n = 0;
+    for (auto it = asio::buffer_sequence_begin(buffers);
+         it != asio::buffer_sequence_end(buffers) && n < iov.size(); ++it) {
+      const asio::const_buffer b(*it);
+      if (b.size() == 0) continue;
+      iov[n].iov_base = const_cast<void*>(b.data());
+      iov[n].iov_len = b.size();
+      ++n;
+    }
+    if (n == 0) return 0;
+    msghdr msg{};
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = n;
+    for (;;) {
+      // MSG_NOSIGNAL: a daemon that closed the connection must not kill the CLI with SIGPIPE.
+      const ssize_t sent = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+      if (sent >= 0) return static_cast<std::size_t>(sent);
+      if (errno == EINTR) continue;
+      ec = (errno == EAGAIN) ? beast::error::timeout : errno_code(errno);
+      return 0;
+    }
+  }
+  template <class ConstBufferSequence>
+  std::size_t write_some(const ConstBufferSequence& buffers) {
+    beast::error_code ec;
+    const std::size_t n = write_some(buffers, ec);
+    if (ec) throw beast::system_error(ec);
+    return n;
+  }
+
+  template <class MutableBufferSequence>
+  std::size_t read_some(const MutableBufferSequence& buffers, beast::error_code& ec) {
+    const asio::mutable_buffer b = beast::buffers_front(buffers);
+    if (b.size() == 0) return 0;
+    for (;;) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline_ - Clock::now());
+      if (left.count() <= 0) {
+        ec = beast::error::timeout;
+        return 0;
+      }
+      pollfd p{fd_, POLLIN, 0};
+      const int ready =
+          ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 1 << 30)));
+      if (ready < 0 && errno != EINTR) {
+        ec = errno_code(errno);
+        return 0;
+      }
+      if (ready <= 0) continue;  // interrupted, or the deadline passed: checked above
+      const ssize_t got = ::recv(fd_, b.data(), b.size(), 0);
+      if (got > 0) return static_cast<std::size_t>(got);
+      if (got == 0) {
+        ec = asio::error::eof;
+        return 0;
+      }
+      if (errno == EINTR || errno == EAGAIN) continue;
+      ec = errno_code(errno);
+      return 0;
+    }
+  }
+  template <class MutableBufferSequence>
+  std::size_t read_some(const MutableBufferSequence& buffers) {
+    beast::error_code ec;
+    const std::size_t n = read_some(buffers, ec);
+    if (ec) throw beast::system_error(ec);
+    return n;
+  }
+
+ private:
+  static beast::error_code errno_code(int err) { return {err, boost::system::system_category()}; }
+  [[nodiscard]] timeval remaining_timeval() const {
+    const auto left =
+        std::max(std::chrono::duration_cast<std::chrono::microseconds>(deadline_ - Clock::now()),
+                 std::chrono::microseconds(1));
+    return timeval{static_cast<time_t>(left.count() / 1'000'000),
+                   static_cast<suseconds_t>(left.count() % 1'000'000)};
+  }
+
+  int fd_ = -1;
+  Clock::time_point deadline_;
+};
+
+}  // namespace
 
 ApiClient::ApiClient(std::filesystem::path socket_path, std::chrono::milliseconds timeout)
     : socket_path_(std::move(socket_path)), timeout_(timeout) {}
@@ -19,12 +145,19 @@ ApiClient::ApiClient(std::filesystem::path socket_path, std::chrono::millisecond
 Result<HttpResponse> ApiClient::request(const std::string& method, const std::string& target,
                                         const std::string& body) const {
   const std::string where = socket_path_.string();
-  asio::io_context io;
-  beast::basic_stream<local> stream(io);
-  stream.expires_after(timeout_);
+  UnixStream stream(Clock::now() + timeout_);
+  if (const int err = stream.connect(where); err != 0) {
+    if (err == ENOENT || err == ECONNREFUSED) {
+      return Error(Errc::unavailable, "weftd is not running at " + where);
+    }
+    if (err == EAGAIN) {
+      return Error(Errc::timed_out, "connect to weftd at " + where + " timed out after " +
+                                        std::to_string(timeout_.count()) +
+                                        " ms (its listen queue is full: is weftd stuck?)");
+    }
+    return Error(Errc::unavailable, "connect to weftd at " + where + ": " + std::strerror(err));
+  }
 
-  boost::system::error_code result_ec;
-  std::string stage = "connect";
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, "weftd");
   req.set(http::field::user_agent, "weft");
@@ -34,40 +167,23 @@ Result<HttpResponse> ApiClient::request(const std::string& method, const std::st
     req.body() = body;
   }
   req.prepare_payload();
+
+  beast::error_code ec;
+  std::string stage = "send request to";
+  http::write(stream, req, ec);
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(64u << 20);
-
-  // Callbacks chain connect -> write -> read; io.run() returns when the chain ends.
-  stream.async_connect(local::endpoint(where), [&](boost::system::error_code ec) {
-    if (ec) {
-      result_ec = ec;
-      return;
-    }
-    stage = "send request to";
-    http::async_write(stream, req, [&](boost::system::error_code wec, std::size_t) {
-      if (wec) {
-        result_ec = wec;
-        return;
-      }
-      stage = "read response from";
-      http::async_read(stream, buffer, parser,
-                       [&](boost::system::error_code rec, std::size_t) { result_ec = rec; });
-    });
-  });
-  io.run();
-
-  if (result_ec) {
-    if (stage == "connect" &&
-        (result_ec == asio::error::not_found || result_ec == asio::error::connection_refused ||
-         result_ec == boost::system::errc::no_such_file_or_directory)) {
-      return Error(Errc::unavailable, "weftd is not running at " + where);
-    }
-    if (result_ec == beast::error::timeout) {
+  if (!ec) {
+    stage = "read response from";
+    http::read(stream, buffer, parser, ec);
+  }
+  if (ec) {
+    if (ec == beast::error::timeout) {
       return Error(Errc::timed_out, stage + " weftd at " + where + " timed out after " +
                                         std::to_string(timeout_.count()) + " ms");
     }
-    return Error(Errc::unavailable, stage + " weftd at " + where + ": " + result_ec.message());
+    return Error(Errc::unavailable, stage + " weftd at " + where + ": " + ec.message());
   }
   auto res = parser.release();
   HttpResponse out;

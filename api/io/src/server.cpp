@@ -83,8 +83,7 @@ awaitable<void> serve_session(StatePtr st, beast::basic_stream<Protocol> stream,
     if (waiting) waiting->wake.cancel();
   };
   beast::flat_buffer buffer;
-  ++st->arriving;
-  bool first = true;
+  bool first = true;  // counted in `arriving` by the accept loop
   const auto arrived = [&] {
     if (first) --st->arriving;
     first = false;
@@ -151,6 +150,9 @@ awaitable<void> accept_loop(StatePtr st, Acceptor* acceptor, bool writable) {
       log::warn("api: accept failed: {}", ec.message());
       continue;
     }
+    // Counted from here, not from the session's first turn: a group commit waiting on
+    // `arriving` must also see sessions accepted but not started yet.
+    ++st->arriving;
     asio::co_spawn(
         st->ex,
         serve_session<Protocol>(st, beast::basic_stream<Protocol>(std::move(socket)), writable),

@@ -9,6 +9,7 @@
 #include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -64,6 +65,15 @@ std::string raw_tcp(unsigned short port, const std::string& request) {
   asio::read(s, asio::dynamic_buffer(out), ec);
   return out;
 }
+
+// A unix socket listening with no server behind it: the test decides what happens.
+struct BareListener {
+  TempDir dir;
+  std::filesystem::path sock = dir.path / "weftd.sock";
+  asio::io_context io;
+  asio::local::stream_protocol::acceptor acc{io,
+                                             asio::local::stream_protocol::endpoint(sock.string())};
+};
 
 }  // namespace
 
@@ -146,6 +156,56 @@ TEST_CASE("client says weftd is not running when the socket is missing", "[api][
   REQUIRE_FALSE(r);
   CHECK(r.error().is(weft::Errc::unavailable));
   CHECK(r.error().message() == "weftd is not running at " + (dir.path / "weftd.sock").string());
+}
+
+TEST_CASE("a large response arrives whole over several reads", "[api][io]") {
+  Fixture f;
+  std::string big(3u << 20, 'x');
+  for (std::size_t i = 0; i < big.size(); i += 4096) big[i] = static_cast<char>('a' + i % 26);
+  f.routes.add("GET", "/big", [&big](const HttpRequest&) { return HttpResponse::text(big); });
+  REQUIRE(f.server->listen_unix(f.sock));
+  f.run();
+  auto r = ApiClient(f.sock).request("GET", "/big");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->body == big);
+}
+
+TEST_CASE("the client gives up at its deadline when nobody answers", "[api][io]") {
+  // Listens but never accepts: connect succeeds (the backlog), the request is never read.
+  BareListener l;
+  const auto& sock = l.sock;
+  const auto start = std::chrono::steady_clock::now();
+  auto r = ApiClient(sock, std::chrono::milliseconds(300)).request("POST", "/echo", "{}");
+  const auto took = std::chrono::steady_clock::now() - start;
+  REQUIRE_FALSE(r);
+  CHECK(r.error().is(weft::Errc::timed_out));
+  CHECK(r.error().message() ==
+        "read response from weftd at " + sock.string() + " timed out after 300 ms");
+  CHECK(took >= std::chrono::milliseconds(300));
+  CHECK(took < std::chrono::seconds(10));  // bounded by the deadline, not stuck
+}
+
+TEST_CASE("a daemon that hangs up without answering is an error, not a crash", "[api][io]") {
+  BareListener l;
+  const auto& sock = l.sock;
+  auto& acc = l.acc;
+  std::thread closer([&acc] {
+    for (int i = 0; i < 2; ++i) {
+      asio::local::stream_protocol::socket s(acc.get_executor());
+      acc.accept(s);
+      s.close();  // before reading: the client's write may also see EPIPE, never SIGPIPE
+    }
+  });
+  ApiClient client(sock, std::chrono::seconds(10));
+  auto small = client.request("GET", "/status");
+  auto large = client.request("POST", "/echo", std::string(4u << 20, 'y'));
+  closer.join();
+  for (const auto& r : {small, large}) {
+    REQUIRE_FALSE(r);
+    CHECK(r.error().is(weft::Errc::unavailable));
+    CHECK(r.error().message().find("weftd at " + sock.string()) != std::string::npos);
+  }
 }
 
 TEST_CASE("a stale socket file is replaced, a live one is refused", "[api][io]") {

@@ -134,20 +134,22 @@ class FakeUpstream {
             if (e) return;
             auto msg =
                 std::make_shared<Bytes>(static_cast<std::size_t>((*len)[0] << 8 | (*len)[1]));
-            asio::async_read(*sock, asio::buffer(*msg),
-                             [this, sock, msg](boost::system::error_code e2, std::size_t) {
-                               if (e2) return;
-                               ++tcp_queries;
-                               if (auto reply = respond(*msg, true)) {
-                                 auto out = std::make_shared<Bytes>();
-                                 out->push_back(static_cast<std::uint8_t>(reply->size() >> 8));
-                                 out->push_back(static_cast<std::uint8_t>(reply->size()));
-                                 out->insert(out->end(), reply->begin(), reply->end());
-                                 asio::async_write(
-                                     *sock, asio::buffer(*out),
-                                     [sock, out](boost::system::error_code, std::size_t) {});
-                               }
-                             });
+            asio::async_read(
+                *sock, asio::buffer(*msg),
+                [this, sock, msg](boost::system::error_code e2, std::size_t) {
+                  if (e2) return;
+                  ++tcp_queries;
+                  if (auto reply = respond(*msg, true)) {
+                    // Prefix inserted at the front: appending to a 2-byte
+                    // vector trips g++ 12's -Warray-bounds false positive at -O2.
+                    auto out = std::make_shared<Bytes>(std::move(*reply));
+                    const std::uint8_t prefix[] = {static_cast<std::uint8_t>(out->size() >> 8),
+                                                   static_cast<std::uint8_t>(out->size())};
+                    out->insert(out->begin(), std::begin(prefix), std::end(prefix));
+                    asio::async_write(*sock, asio::buffer(*out),
+                                      [sock, out](boost::system::error_code, std::size_t) {});
+                  }
+                });
           });
       accept();
     });
