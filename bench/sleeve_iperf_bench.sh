@@ -10,7 +10,8 @@
 #   tinc        tinc 1.0, switch mode, aes-256-cbc + sha256, TAP in a bridge with a pod per
 #               host (1400; tinc sends larger frames over its TCP meta connection).
 # For each it reports the CPU the tunnel daemons used during the iperf3 run (weftd, fastd or
-# tincd, sender's end + receiver's end, % of one core). Rounds interleave all scenarios (and
+# tincd, sender's end + receiver's end, % of one core) and the idle share of all CPUs (near
+# 0 means the machine is saturated: more threads could only move work). Rounds interleave all scenarios (and
 # both stream counts) so drift on a noisy machine hits all alike; each figure is the median
 # of its rounds. Goal (issue 6): weft encrypted >= 3x fastd.
 #
@@ -212,13 +213,19 @@ cpu_ticks() {
   echo $((${12} + ${13}))
 }
 
+# host_ticks: "IDLE TOTAL" clock ticks of all CPUs since boot (idle counts iowait too).
+host_ticks() {
+  awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $5 + $6, t; exit }' /proc/stat
+}
+
 # measure NAME P: one iperf3 run of scenario NAME with P streams, client to server; appends
-# "NAME P Gbit/s cpu%-sender cpu%-receiver" to $RESULTS and leaves Gbit/s in $GBPS. Not run
+# "NAME P Gbit/s cpu%-sender cpu%-receiver idle%-host" to $RESULTS and leaves Gbit/s in $GBPS. Not run
 # in $(...): the iperf3 server's pid must reach T_PIDS in this shell for the cleanup trap.
 measure() {
   local name=$1 p=$2 srv=${S_SRV[$1]} cli=${S_CLI[$1]} addr=${S_ADDR[$1]} spid out t0 t1
   local pid i
-  local -a pids c0=() c1=() cpu=()
+  local idle
+  local -a pids c0=() c1=() cpu=() h0 h1
   read -ra pids <<<"${S_PIDS[$name]}"
   ip netns exec "$srv" iperf3 -s -1 -p 5299 >/dev/null 2>&1 &
   spid=$!
@@ -226,10 +233,12 @@ measure() {
   sleep 0.3
   ping_ok "$cli" "$addr"
   for pid in "${pids[@]}"; do c0+=("$(cpu_ticks "$pid")"); done
+  read -ra h0 <<<"$(host_ticks)"
   t0=$(date +%s%N)
   out=$(ip netns exec "$cli" timeout $((SECONDS_EACH + 30)) \
     iperf3 -c "$addr" -p 5299 -t "$SECONDS_EACH" -P "$p" -J 2>&1)
   t1=$(date +%s%N)
+  read -ra h1 <<<"$(host_ticks)"
   for pid in "${pids[@]}"; do c1+=("$(cpu_ticks "$pid")"); done
   # The server ends by itself after one test (-1); a client that failed may leave it waiting.
   for _ in $(seq 30); do kill -0 "$spid" 2>/dev/null || break; sleep 0.1; done
@@ -240,7 +249,10 @@ measure() {
     cpu+=("$(awk -v d="$((c1[i] - c0[i]))" -v hz="$CLK_TCK" -v ns="$((t1 - t0))" \
       'BEGIN { printf "%.1f", 100 * d / hz / (ns / 1e9) }')")
   done
-  echo "$name $p $GBPS ${cpu[0]:--} ${cpu[1]:--}" >>"$RESULTS"
+  # Idle share of all CPUs during the run: where it is ~0, more threads cannot add speed.
+  idle=$(awk -v i="$((h1[0] - h0[0]))" -v t="$((h1[1] - h0[1]))" \
+    'BEGIN { printf "%.1f", (t > 0 ? 100 * i / t : 0) }')
+  echo "$name $p $GBPS ${cpu[0]:--} ${cpu[1]:--} $idle" >>"$RESULTS"
 }
 
 make_hosts 8
@@ -273,13 +285,13 @@ python3 - "$RESULTS" "$STREAMS" "$ROUNDS" "$SECONDS_EACH" "$mtus" <<'PY'
 import collections, statistics, sys
 rows = collections.defaultdict(list)
 for line in open(sys.argv[1]):
-    name, p, gbps, cs, cr = line.split()
-    rows[(name, p)].append((float(gbps), cs, cr))
+    name, p, gbps, cs, cr, idle = line.split()
+    rows[(name, p)].append((float(gbps), cs, cr, float(idle)))
 mtu = dict(kv.split("=") for kv in sys.argv[5].split())
 med = lambda xs: statistics.median(xs)
 for p in sys.argv[2].split():
     print(f"sleeve_iperf ({p} stream(s), median of {sys.argv[3]} rounds of {sys.argv[4]} s; "
-          "daemon CPU = % of one core, sender's end + receiver's end):")
+          "daemon CPU = % of one core, sender's end + receiver's end; idle = all CPUs' idle share):")
     g = {}
     for name in ("veth", "weft-enc", "weft-plain", "fastd", "tinc"):
         rs = rows[(name, p)]
@@ -289,7 +301,8 @@ for p in sys.argv[2].split():
         else:
             s, r = med([float(x[1]) for x in rs]), med([float(x[2]) for x in rs])
             cpu = f"daemons {s + r:5.0f}% ({s:.0f} + {r:.0f})"
-        print(f"  {name:<10} {g[name]:7.2f} Gbit/s   {cpu:<26} pod MTU {mtu[name]}")
+        idle = med([x[3] for x in rs])
+        print(f"  {name:<10} {g[name]:7.2f} Gbit/s   {cpu:<26} idle {idle:4.1f}%   pod MTU {mtu[name]}")
     ratio = lambda a, b: g[a] / g[b] if g[b] > 0 else float("nan")
     print(f"sleeve_iperf ratios ({p} stream(s)): weft-enc/fastd = {ratio('weft-enc', 'fastd'):.2f}; "
           f"weft-plain/fastd = {ratio('weft-plain', 'fastd'):.2f}; "
