@@ -326,7 +326,8 @@ void Sleeve::queue(const router::SleeveHop& hop, TimePoint t) {
   // Larger than a datagram to this peer carries (the pod's MTU is the fast path's and the
   // peer fell back to the sleeve, or the path to it is narrower than this host's underlay):
   // as a router would, IPv4 without DF is fragmented, and a DF packet gets "fragmentation
-  // needed" with the MTU that fits, so its sender's stack lowers the path MTU.
+  // needed" (IPv6: "packet too big") with the MTU that fits, so its sender's stack lowers
+  // the path MTU.
   l.pending.clear();
   if (const auto pieces = router::fragment_ipv4(hop.record.frame, l.ip_mtu()); !pieces.empty()) {
     ++fragmented_;
@@ -347,6 +348,7 @@ void Sleeve::queue(const router::SleeveHop& hop, TimePoint t) {
 bool Sleeve::answer_too_big(const router::SleeveHop& hop, std::uint16_t mtu, TimePoint t) {
   // nullopt for an ICMP error itself, so answering can never loop.
   auto icmp = router::icmp_frag_needed(hop.record.frame, mtu);
+  if (!icmp) icmp = router::icmp6_packet_too_big(hop.record.frame, mtu);
   if (!icmp) return false;
   if (hop.record.origin == self_) {
     auto w = tap_->write(*icmp);

@@ -22,6 +22,16 @@ std::uint16_t checksum(const std::uint8_t* p, std::size_t n) {
   return detail::checksum_fold(detail::checksum_sum(p, n));
 }
 
+/// A zeroed frame of `ip_bytes` of IP back to the sender of `frame`: MACs swapped.
+std::vector<std::uint8_t> answer_to(std::span<const std::uint8_t> frame, std::uint16_t ethertype,
+                                    std::size_t ip_bytes) {
+  std::vector<std::uint8_t> out(kEth + ip_bytes, 0);
+  std::copy_n(frame.begin() + 6, 6, out.begin());  // to the sender's MAC
+  std::copy_n(frame.begin(), 6, out.begin() + 6);  // from the MAC it sent to
+  put16(out.data() + 12, ethertype);
+  return out;
+}
+
 bool is_icmp_error(std::uint8_t type) {
   return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
 }
@@ -44,12 +54,8 @@ std::optional<std::vector<std::uint8_t>> icmp_frag_needed(std::span<const std::u
   if (ip_len < ihl) return std::nullopt;
   const std::size_t quote = std::min(ip_len, kQuoteMax);
 
-  std::vector<std::uint8_t> out(kEth + 20 + 8 + quote, 0);
-  std::uint8_t* e = out.data();
-  std::copy_n(frame.begin() + 6, 6, e);  // to the sender's MAC
-  std::copy_n(frame.begin(), 6, e + 6);  // from the MAC it sent to
-  put16(e + 12, 0x0800);
-  std::uint8_t* r = e + kEth;
+  auto out = answer_to(frame, 0x0800, 20 + 8 + quote);
+  std::uint8_t* r = out.data() + kEth;
   r[0] = 0x45;
   r[1] = 0xc0;  // internetwork control, as routers send ICMP errors
   put16(r + 2, static_cast<std::uint16_t>(20 + 8 + quote));
@@ -64,6 +70,81 @@ std::optional<std::vector<std::uint8_t>> icmp_frag_needed(std::span<const std::u
   put16(icmp + 6, mtu);
   std::copy_n(ip, quote, icmp + 8);
   put16(icmp + 2, checksum(icmp, 8 + quote));
+  return out;
+}
+
+namespace {
+
+constexpr std::size_t kIp6 = 40;
+constexpr std::size_t kIp6MinMtu = 1280;
+
+/// The upper-layer protocol of an IPv6 packet and where it starts, past the extension
+/// headers RFC 8200 defines; nullopt when the chain runs past the packet or is too long.
+struct Upper {
+  std::uint8_t protocol;
+  std::size_t offset;  // from the IPv6 header's start
+};
+std::optional<Upper> upper_layer(const std::uint8_t* ip, std::size_t len) {
+  std::uint8_t next = ip[6];
+  std::size_t at = kIp6;
+  for (int hops = 0; hops < 8; ++hops) {
+    switch (next) {
+      case 0:     // hop-by-hop options
+      case 43:    // routing
+      case 60:    // destination options
+      case 44: {  // fragment: fixed 8 bytes; only the first fragment holds the upper header
+        if (at + 8 > len) return std::nullopt;
+        const std::size_t size = next == 44 ? 8 : (static_cast<std::size_t>(ip[at + 1]) + 1) * 8;
+        if (next == 44 && (be16(ip + at + 2) & 0xfff8) != 0) return Upper{44, at};
+        next = ip[at];
+        at += size;
+        break;
+      }
+      default:
+        if (at > len) return std::nullopt;
+        return Upper{next, at};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::vector<std::uint8_t>> icmp6_packet_too_big(std::span<const std::uint8_t> frame,
+                                                              std::uint16_t mtu) {
+  if (frame.size() < kEth + kIp6 || be16(frame.data() + 12) != 0x86dd) return std::nullopt;
+  const std::uint8_t* ip = frame.data() + kEth;
+  if ((ip[0] >> 4) != 6) return std::nullopt;
+  const std::uint8_t* src = ip + 8;
+  const std::uint8_t* dst = ip + 24;
+  if (src[0] == 0xff || dst[0] == 0xff) return std::nullopt;  // multicast
+  if (std::all_of(src, src + 16, [](std::uint8_t b) { return b == 0; })) return std::nullopt;
+  const std::size_t ip_len = std::min<std::size_t>(kIp6 + be16(ip + 4), frame.size() - kEth);
+  const auto upper = upper_layer(ip, ip_len);
+  if (!upper) return std::nullopt;
+  if (upper->protocol == 58) {  // ICMPv6: errors are types 0-127
+    if (upper->offset + 1 > ip_len || ip[upper->offset] < 128) return std::nullopt;
+  }
+  const std::size_t quote = std::min(ip_len, kIp6MinMtu - kIp6 - 8);
+
+  auto out = answer_to(frame, 0x86dd, kIp6 + 8 + quote);
+  std::uint8_t* r = out.data() + kEth;
+  r[0] = 0x60;
+  put16(r + 4, static_cast<std::uint16_t>(8 + quote));
+  r[6] = 58;
+  r[7] = 64;
+  std::copy_n(dst, 16, r + 8);   // from the packet's destination: the path's answer
+  std::copy_n(src, 16, r + 24);  // to its source
+  std::uint8_t* icmp = r + kIp6;
+  icmp[0] = 2;
+  icmp[1] = 0;
+  put16(icmp + 6, mtu);  // a 32-bit field; an MTU fits its low half
+  std::copy_n(ip, quote, icmp + 8);
+  // RFC 4443 section 2.3: the sum covers the pseudo-header (addresses, length, protocol 58).
+  const std::size_t icmp_len = 8 + quote;
+  const std::uint64_t pseudo =
+      detail::checksum_sum(r + 8, 32) + (icmp_len >> 16) + (icmp_len & 0xffff) + 58;
+  put16(icmp + 2, detail::checksum_fold(detail::checksum_sum(icmp, icmp_len, pseudo)));
   return out;
 }
 

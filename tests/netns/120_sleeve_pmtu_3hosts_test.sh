@@ -11,7 +11,8 @@
 # 1403 its own underlay allows) although the routers' ICMP made the kernel cache it (probes
 # must ignore that cache to find it exactly); a pod's DF packet too big for the path gets
 # "fragmentation needed" with the path's MTU, from its own host (h2 -> h3) or from the relay
-# (h1 -> h2 -> h3); TCP between pods then carries a blob intact either way.
+# (h1 -> h2 -> h3); TCP between pods then carries a blob intact either way. The same over
+# IPv6 with ICMPv6 "packet too big".
 . "$(dirname "$0")/lib.sh"
 require_root_netns
 command -v cnitool >/dev/null || skip "cnitool is not installed (make deps builds it)"
@@ -158,6 +159,32 @@ check "a 1403-byte DF ping h1 -> h3 gets mtu 1303 (from the relay h2)" \
 check "a 1403-byte DF ping h3 -> h1 gets mtu 1303 (h3's link to h2 is the narrow one)" \
   bash -c 'grep -Eq "mtu ?= ?1303" <<<"$1"' _ "$(big 3 1 1375)"
 check "  ... and 1303 bytes of IP cross h1 -> h2 -> h3 with DF" bash -c 'grep -q " 0% packet loss" <<<"$1"' _ "$(big 1 3 1275)"
+
+# IPv6 is never fragmented by routers: a packet too big for the path gets ICMPv6 "packet too
+# big". The pods get addresses of their own (IPAM hands out IPv4 here).
+for i in 1 2 3; do ip -n "${POD[$i]}" addr add "fd00:77::$i/64" dev eth0 nodad; done
+pings6() { in_ns "${POD[$1]}" ping -6 -c 1 -W 2 "fd00:77::$2" >/dev/null; }
+check "pod h2 pings pod h3 over IPv6" until_ok 15 pings6 2 3
+check "pod h1 pings pod h3 over IPv6 (relayed by h2)" until_ok 15 pings6 1 3
+# big6 FROM TO SIZE: an IPv6 ping of SIZE bytes of payload (IP = SIZE + 48).
+big6() { in_ns "${POD[$1]}" ping -6 -s "$3" -c 2 -i 0.3 -W 2 "fd00:77::$2" 2>&1; }
+check "a 1403-byte IPv6 ping h2 -> h3 gets 'packet too big' with mtu 1303 (from h2)" \
+  bash -c 'grep -Eiq "packet too big: mtu ?= ?1303" <<<"$1"' _ "$(big6 2 3 1355)"
+ip netns exec "${POD[1]}" python3 -m http.server 8001 --bind fd00:77::1 --directory "$T_TMP" >/dev/null 2>&1 &
+T_PIDS+=($!)
+fetch6() {
+  local n
+  for n in 1 2 3; do
+    in_ns "${POD[3]}" curl -gsf -m 10 -o "$T_TMP/got6" "http://[fd00:77::1]:8001/blob" &&
+      cmp -s "$T_TMP/blob" "$T_TMP/got6" && return 0
+    sleep 0.5  # the server may still be starting
+  done
+  return 1
+}
+# pod1's 1403-byte segments pass only once h2's "packet too big" has taught pod1 1303.
+check "TCP over IPv6 pod h1 -> pod h3, relayed by h2: 2 MB intact" fetch6
+check "  ... and 1303 bytes of IPv6 cross h1 -> h2 -> h3" \
+  bash -c 'grep -q " 0% packet loss" <<<"$1"' _ "$(big6 1 3 1255)"
 
 for i in 1 2 3; do cnitool_on "${HOSTS[$i]}" "h$i" del "$NET" "${POD[$i]}" >/dev/null; done
 finish

@@ -87,6 +87,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (auto r = icmp_frag_needed(bytes, 1403)) {
         WEFT_ASSERT(r->size() >= 14 + 20 + 8 && r->size() <= 14 + 576, "an ICMP error's size");
       }
+      if (auto r = icmp6_packet_too_big(bytes, 1403)) {
+        WEFT_ASSERT(r->size() >= 14 + 40 + 8 && r->size() <= 14 + 1280, "an ICMPv6 error's size");
+      }
       const auto mtu = static_cast<std::uint16_t>(68 + (bytes.empty() ? 0 : bytes.back() * 5));
       for (const auto& piece : fragment_ipv4(bytes, mtu)) {
         WEFT_ASSERT(piece.size() >= 14 + 20 && piece.size() <= 14u + mtu, "a fragment fits");

@@ -42,7 +42,96 @@ std::vector<std::uint8_t> frame(std::size_t ip_len, std::uint16_t flags_frag, st
   return f;
 }
 
+// A pod's IPv6 frame: fd00::5 -> fd00::1:1, `ip_len` bytes of IP, the header chain `chain`
+// (next-header values; each but the last an 8-byte extension header), then the upper layer
+// whose first byte is `first_upper_byte`.
+std::vector<std::uint8_t> frame6(std::size_t ip_len, std::vector<std::uint8_t> chain,
+                                 std::uint8_t first_upper_byte = 0) {
+  std::vector<std::uint8_t> f(14 + ip_len, 0xcd);
+  const std::uint8_t hdr[] = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x86, 0xdd};
+  std::copy(std::begin(hdr), std::end(hdr), f.begin());
+  std::uint8_t* ip = f.data() + 14;
+  std::fill(ip, ip + 40, 0);
+  ip[0] = 0x60;
+  ip[4] = static_cast<std::uint8_t>((ip_len - 40) >> 8);
+  ip[5] = static_cast<std::uint8_t>(ip_len - 40);
+  ip[6] = chain.front();
+  ip[7] = 64;
+  ip[8] = ip[24] = 0xfd;
+  ip[23] = 5;
+  ip[37] = 1;
+  ip[39] = 1;
+  std::size_t at = 40;
+  for (std::size_t i = 1; i < chain.size(); ++i, at += 8) {
+    std::fill(ip + at, ip + at + 8, 0);
+    ip[at] = chain[i];  // next header; length 0: 8 bytes
+  }
+  ip[at] = first_upper_byte;
+  return f;
+}
+
 }  // namespace
+
+TEST_CASE("an IPv6 packet too big gets packet-too-big with the MTU", "[router][pmtu]") {
+  const auto f = frame6(1450, {6});
+  auto r = icmp6_packet_too_big(f, 1303);
+  REQUIRE(r);
+  REQUIRE(r->size() == 14 + 1280);  // quoted up to IPv6's minimum MTU, no more
+  const std::uint8_t* e = r->data();
+  CHECK(std::equal(e, e + 6, f.begin() + 6));  // back to the sender's MAC
+  CHECK(std::equal(e + 6, e + 12, f.begin()));
+  CHECK((e[12] << 8 | e[13]) == 0x86dd);
+  const std::uint8_t* ip = e + 14;
+  CHECK(ip[0] == 0x60);
+  CHECK((ip[4] << 8 | ip[5]) == 1280 - 40);
+  CHECK(ip[6] == 58);
+  CHECK(std::equal(ip + 8, ip + 24, f.begin() + 14 + 24));  // from the packet's destination
+  CHECK(std::equal(ip + 24, ip + 40, f.begin() + 14 + 8));  // to its source
+  const std::uint8_t* icmp = ip + 40;
+  CHECK(icmp[0] == 2);
+  CHECK(icmp[1] == 0);
+  CHECK((icmp[4] << 24 | icmp[5] << 16 | icmp[6] << 8 | icmp[7]) == 1303);
+  CHECK(std::equal(icmp + 8, icmp + 1240, f.begin() + 14));  // the packet, quoted
+  // The checksum over the pseudo-header (RFC 4443 2.3) and the message holds.
+  std::vector<std::uint8_t> pseudo(ip + 8, ip + 40);
+  const std::uint8_t len_next[] = {0, 0, 1240 >> 8, 1240 & 0xff, 0, 0, 0, 58};
+  pseudo.insert(pseudo.end(), std::begin(len_next), std::end(len_next));
+  pseudo.insert(pseudo.end(), icmp, icmp + 1240);
+  CHECK(sum16(pseudo.data(), pseudo.size()) == 0xffff);
+
+  // A ping (echo request, 128) is answered, past extension headers too; short is quoted whole.
+  auto ping = icmp6_packet_too_big(frame6(100, {0, 60, 58}, 128), 1303);
+  REQUIRE(ping);
+  CHECK(ping->size() == 14 + 40 + 8 + 100);
+}
+
+TEST_CASE("what RFC 4443 forbids answering gets no packet-too-big", "[router][pmtu]") {
+  CHECK_FALSE(icmp6_packet_too_big(frame6(1450, {58}, 1), 1303));         // an ICMPv6 error
+  CHECK_FALSE(icmp6_packet_too_big(frame6(1450, {0, 43, 58}, 2), 1303));  // one behind headers
+  CHECK_FALSE(icmp6_packet_too_big(frame6(1450, std::vector<std::uint8_t>(10, 60)), 1303));
+  auto unspecified = frame6(1450, {6});
+  unspecified[14 + 8] = 0;
+  unspecified[14 + 23] = 0;
+  CHECK_FALSE(icmp6_packet_too_big(unspecified, 1303));
+  auto multicast_src = frame6(1450, {6});
+  multicast_src[14 + 8] = 0xff;
+  CHECK_FALSE(icmp6_packet_too_big(multicast_src, 1303));
+  auto multicast_dst = frame6(1450, {6});
+  multicast_dst[14 + 24] = 0xff;
+  CHECK_FALSE(icmp6_packet_too_big(multicast_dst, 1303));
+  CHECK_FALSE(icmp6_packet_too_big(frame(1450, 0x4000, 6), 1303));  // IPv4
+  auto long_ext = frame6(100, {0, 6});
+  long_ext[14 + 41] = 200;  // a hop-by-hop header of 1608 bytes in a 100-byte packet
+  CHECK_FALSE(icmp6_packet_too_big(long_ext, 1303));
+  const auto f = frame6(1450, {6});
+  for (std::size_t n = 0; n < 14 + 40; ++n) {
+    CHECK_FALSE(icmp6_packet_too_big(std::span(f).first(n), 1303));
+  }
+  // A later fragment is answered: its sender cut it, and it is still too big.
+  auto later = frame6(1450, {44, 6});
+  later[14 + 40 + 3] = 0x08;  // offset 1 (8 bytes)
+  CHECK(icmp6_packet_too_big(later, 1303));
+}
 
 TEST_CASE("a DF packet too big gets fragmentation-needed with the MTU", "[router][pmtu]") {
   const auto f = frame(1450, 0x4000, 6);

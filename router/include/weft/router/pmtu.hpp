@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// Path MTU on the sleeve: a pod's IPv4 packet that does not fit a sleeve datagram to its next
+// Path MTU on the sleeve: a pod's IP packet that does not fit a sleeve datagram to its next
 // hop (after a fallback from the fast path, whose MTU is larger, or over a path narrower than
 // the pods' MTU, pmtu_probe.hpp) is handled as a router on the path would: with DF set it is
 // answered with ICMP "fragmentation needed" carrying the MTU that fits, so the pod's stack
 // lowers its path MTU and TCP goes on with smaller segments; without DF it is fragmented.
+// IPv6 is never fragmented on the way: it is always answered, with ICMPv6 "packet too big".
 #pragma once
 
 #include <cstdint>
@@ -20,6 +21,16 @@ namespace weft::router {
 /// past the first, an ICMP error itself, a malformed header.
 std::optional<std::vector<std::uint8_t>> icmp_frag_needed(std::span<const std::uint8_t> frame,
                                                           std::uint16_t mtu);
+
+/// For an Ethernet frame carrying IPv6 (which routers never fragment): the Ethernet frame to
+/// write back to its sender with ICMPv6 "packet too big" (RFC 4443 type 2) carrying `mtu`,
+/// from the packet's destination to its source, quoting as much of the packet as keeps the
+/// answer within IPv6's minimum MTU of 1280. nullopt for anything else, and for what
+/// RFC 4443 section 2.4 forbids answering: an ICMPv6 error (found through the extension
+/// headers), a source that is unspecified or multicast; also a multicast destination (the
+/// answer would need a unicast source of ours) and a header chain it cannot follow.
+std::optional<std::vector<std::uint8_t>> icmp6_packet_too_big(std::span<const std::uint8_t> frame,
+                                                              std::uint16_t mtu);
 
 /// For an Ethernet frame carrying an IPv4 packet without DF and larger than `mtu` bytes of IP:
 /// its fragments (RFC 791) as Ethernet frames of at most `mtu` bytes of IP each, payload cut
