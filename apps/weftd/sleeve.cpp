@@ -203,7 +203,7 @@ void Sleeve::probe_paths() {
       l->logged_limit = l->pmtu.limit();
     }
   }
-  flush(t);  // answers queued meanwhile
+  // Probes went out directly (send_probe); answers are queued in read turns, which flush.
   probe_timer_->expires_after(kProbeTick);
   probe_timer_->async_wait([this](const boost::system::error_code& ec) {
     if (!ec) probe_paths();
