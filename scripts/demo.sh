@@ -154,6 +154,8 @@ fast_13() { [ "$(weft "${HOSTS[1]}" host1 status connections | grep -c 'establis
 until_ok 15 fast_13 >/dev/null
 echo "block removed: host3 is back on the fast path"
 weft "${HOSTS[1]}" host1 status connections | grep established
+echo "fast-path traffic per peer on host1 (nftables counters on the underlay):"
+in_ns "${HOSTS[1]}" curl -s http://127.0.0.1:6784/metrics | grep -E '^weft_fastdp_(packets|bytes)_total' | head -8
 
 say "DNS: every host answers for weft.local on its bridge address; pods found by name"
 NSV=$(weft "${HOSTS[1]}" host1 report | python3 -c 'import json,sys; print(json.load(sys.stdin)["fastdp"]["address"].split("/")[0])')

@@ -9,6 +9,7 @@
 #include "weft/router/egress.hpp"
 #include "weft/router/fallback.hpp"
 #include "weft/router/fast_path.hpp"
+#include "weft/router/fastdp_counters.hpp"
 #include "weft/router/heartbeat.hpp"
 #include "weft/router/nftables.hpp"
 
@@ -34,7 +35,8 @@ int reset_host(const api::ApiClient& client, const std::string& run_dir) {
     return 1;
   }
   // The tables are weft's alone; deleting one that is not there is not an error.
-  for (const auto& script : {router::heartbeat_filter_teardown(), router::fallback_teardown()}) {
+  for (const auto& script : {router::heartbeat_filter_teardown(), router::fallback_teardown(),
+                             router::fastdp_counters_teardown()}) {
     if (auto n = router::run_nft(script); !n) {
       std::cerr << "weft: reset: " << n.error().message() << "\n";
       return 1;

@@ -123,6 +123,7 @@ void Daemon::add_routes() {
     update_mesh_metrics();
     update_ipam_metrics();
     update_dns_metrics();
+    update_fastdp_metrics();
     HttpResponse r = HttpResponse::text(metrics_.render());
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return r;

@@ -19,6 +19,7 @@
 #include "weft/ipam/ipam.hpp"
 #include "weft/netlink/netlink.hpp"
 #include "weft/router/fast_path.hpp"
+#include "weft/router/fastdp_counters.hpp"
 #include "weft/router/heartbeat.hpp"
 #include "weft/router/packet_socket.hpp"
 #include "weft/store/data_dir_lock.hpp"
@@ -76,6 +77,10 @@ class Daemon {
   // The kernel VXLAN fast path (fastdp.cpp): devices, flood entries per connected peer.
   void start_fastdp();
   void reconcile_fastdp();
+  /// Makes table ip weft_fastdp_counters count fastdp_peers_, keeping what it counted so far.
+  void apply_fastdp_counters();
+  /// weft_fastdp_{packets,bytes}_total{peer,direction} from the table, at each scrape.
+  void update_fastdp_metrics();
   void arm_fastdp_timer();
   [[nodiscard]] api::FastPathReport fastdp_report() const;
   // Expose and egress (expose.cpp): the bridge's address from IPAM, masquerade.
@@ -106,6 +111,7 @@ class Daemon {
     std::set<IpAddress> fastdp;   // underlay addresses with a flood entry
     std::set<IpAddress> failing;  // of those, on the sleeve: their heartbeats fail
     std::map<std::string, std::string> sleeve_why;  // by connection address
+    std::map<IpAddress, PeerName> peer_at;          // established connections' hosts
     std::vector<Sleeve::Link> links;
     std::set<PeerName> sleeve_peers;
     std::map<PeerName, PeerName> next_hops;
@@ -162,8 +168,12 @@ class Daemon {
   bool ipam_flush_posted_ = false;
   std::unique_ptr<netlink::Netlink> netlink_;
   std::unique_ptr<router::FastPath> fastdp_;
-  std::set<IpAddress> fastdp_peers_;  // as last reconciled
-  std::string fastdp_status_;         // "ready", "off", or what failed
+  std::set<IpAddress> fastdp_peers_;    // as last reconciled
+  std::set<IpAddress> fastdp_counted_;  // the peers table ip weft_fastdp_counters counts
+  bool fastdp_counters_applied_ = false;
+  // What the table counted before it was last made anew (its counters restart at zero).
+  std::map<IpAddress, router::PeerTraffic> fastdp_traffic_before_;
+  std::string fastdp_status_;  // "ready", "off", or what failed
   std::chrono::steady_clock::time_point fastdp_full_at_{};
   boost::asio::steady_timer fastdp_timer_;
   router::HeartbeatMonitor heartbeats_;

@@ -7,6 +7,7 @@
 // restart; `weft reset` removes them.
 #include "weft/base/log.hpp"
 #include "weft/netlink/libnl_netlink.hpp"
+#include "weft/router/nftables.hpp"
 
 #include "daemon.hpp"
 #include "host_of.hpp"
@@ -98,6 +99,7 @@ void Daemon::reconcile_fastdp() {
   }
   for (const auto& change : r->changes) log::info("fastdp: {}", change);
   fastdp_peers_ = std::move(peers);
+  if (fastdp_peers_ != fastdp_counted_ || !fastdp_counters_applied_) apply_fastdp_counters();
   fastdp_status_ = "ready";
   metrics_.gauge("weft_fastdp_peers", "Peers with a flood entry on the VXLAN device.", {})
       .set(static_cast<double>(fastdp_peers_.size()));
@@ -106,6 +108,57 @@ void Daemon::reconcile_fastdp() {
   ensure_dns();  // at once when the bridge's address changed, not at the next DNS tick
   ensure_heartbeats(true);
   tick_heartbeats();
+}
+
+void Daemon::apply_fastdp_counters() {
+  // Made anew, the table's counters restart at zero: keep what they held (not at the first
+  // apply, whose table, if any, counted an earlier run's traffic).
+  if (fastdp_counters_applied_) {
+    if (auto now = router::nft_json(router::fastdp_counters_list_command())) {
+      if (auto counted = router::parse_fastdp_counters(*now)) {
+        for (const auto& [ip, t] : *counted) fastdp_traffic_before_[ip] += t;
+      }
+    }
+  }
+  if (auto r =
+          router::run_nft(router::fastdp_counters_ruleset(fastdp_peers_, fastdp_->config().port));
+      !r) {
+    log::error("fastdp: per-peer counters: {}", r.error().message());  // again at the next change
+    return;
+  }
+  fastdp_counted_ = fastdp_peers_;
+  fastdp_counters_applied_ = true;
+}
+
+void Daemon::update_fastdp_metrics() {
+  if (!fastdp_counters_applied_) return;
+  std::map<IpAddress, router::PeerTraffic> total = fastdp_traffic_before_;
+  if (!fastdp_counted_.empty()) {
+    auto json = router::nft_json(router::fastdp_counters_list_command());
+    auto counted = json ? router::parse_fastdp_counters(*json)
+                        : Result<std::map<IpAddress, router::PeerTraffic>>(json.error());
+    if (!counted) {
+      log::warn("fastdp: reading per-peer counters: {}", counted.error().message());
+      return;
+    }
+    for (const auto& [ip, t] : *counted) total[ip] += t;
+  }
+  for (const auto& [ip, t] : total) {
+    // Named as the sleeve's series are, by peer name, while a connection says whose it is.
+    const auto who = plan_.peer_at.find(ip);
+    const std::string peer = who != plan_.peer_at.end() ? who->second.to_string() : ip.to_string();
+    const auto set = [&](const char* name, const char* help, const char* dir, std::uint64_t v) {
+      metrics_.counter(name, help, {{"peer", peer}, {"direction", dir}})
+          .mirror(static_cast<double>(v));
+    };
+    constexpr const char* kPackets = "VXLAN packets to and from the peer on the underlay.";
+    constexpr const char* kBytes =
+        "VXLAN bytes to and from the peer on the underlay (outer headers included).";
+    set("weft_fastdp_packets_total", kPackets, "sent", t.sent.packets);
+    set("weft_fastdp_packets_total", kPackets, "received", t.received.packets);
+    set("weft_fastdp_bytes_total", kBytes, "sent", t.sent.bytes);
+    set("weft_fastdp_bytes_total", kBytes, "received", t.received.bytes);
+  }
 }
 
 void Daemon::arm_fastdp_timer() {

@@ -22,6 +22,7 @@ void Daemon::plan_overlays() {
     if (c.state != "established") continue;
     const auto ip = host_of(c.address);
     if (!ip) continue;
+    plan.peer_at[*ip] = c.peer;
     const bool trusted = std::any_of(config_.trusted_subnets.begin(), config_.trusted_subnets.end(),
                                      [&](const Cidr& s) { return s.contains(*ip); });
     std::string why;

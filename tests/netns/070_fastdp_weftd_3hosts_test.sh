@@ -55,6 +55,23 @@ done
 # Heartbeats: each weftd hears the others over VXLAN; pods never see the frames.
 hb_ok() { weft "${HOSTS[$1]}" "h$1" status | grep -q "Heartbeats: $2 of 2 peers"; }
 for i in 1 2 3; do check "h$i hears both peers' VXLAN heartbeats" until_ok 10 hb_ok "$i" 2; done
+# Per-peer fast-path counters (table ip weft_fastdp_counters on the underlay): 50 pings of
+# 1,000 bytes from the pod on h1 to the pod on h2 add at least 50 packets and 50 kB to h1's
+# series for h2, each way.
+h2name=$(weft "${HOSTS[2]}" h2 status | sed -n 's/^ *Name: \([0-9a-f:]*\).*/\1/p')
+fdp() {  # fdp packets|bytes sent|received: h1's weft_fastdp_*_total for h2 (0 when absent)
+  ip netns exec "${HOSTS[1]}" curl -s http://127.0.0.1:6784/metrics |
+    awk -v m="weft_fastdp_$1_total{" -v d="direction=\"$2\"" -v p="peer=\"$h2name\"" \
+      'index($0, m) == 1 && index($0, d) && index($0, p) { v = $2 } END { printf "%.0f\n", v + 0 }'
+}
+declare -A FDP0
+for m in packets bytes; do for d in sent received; do FDP0[$m$d]=$(fdp $m $d); done; done
+in_ns "${POD[1]}" ping -c 50 -i 0.02 -s 1000 -W 2 "${ADDR[2]}" >/dev/null
+grew() { test "$(( $(fdp "$1" "$2") - FDP0[$1$2] ))" -ge "$3"; }
+check "h1 counts the VXLAN packets it sent to h2 (weft_fastdp_packets_total)" until_ok 3 grew packets sent 50
+check "  ... and their bytes (weft_fastdp_bytes_total)" grew bytes sent 50000
+check "  ... and those it received from h2" grew packets received 50
+check "  ... and their bytes" grew bytes received 50000
 in_ns "${POD[1]}" timeout 3 tcpdump -n -i eth0 -c 1 ether proto 0x88b5 >"$T_TMP/pod-hb" 2>&1
 check "a pod sees no heartbeat frame in 3 s" bash -c '! grep -q "ethertype Unknown\|0x88b5" "$1"' _ "$T_TMP/pod-hb"
 # Drop VXLAN (UDP 6784) from h1 to h3 only, in the switch: h3 stops hearing h1, and h1
@@ -126,6 +143,8 @@ out=$(weft "${HOSTS[3]}" h3 reset 2>&1)
 check "weft reset removes the VXLAN device and the bridge" contains "$out" "deleted weft"
 check "h3 has no weft devices left" \
   bash -c '! ip -n "$1" -o link show | grep -q " weft"' _ "${HOSTS[3]}"
+check "  ... and its nftables tables" \
+  bash -c '! ip netns exec "$1" nft list tables | grep -q "weft_fastdp_counters\|weft_fallback"' _ "${HOSTS[3]}"
 check "weft reset again has nothing to do" contains "$(weft "${HOSTS[3]}" h3 reset 2>&1)" "nothing"
 start_host 3 --no-fastdp
 check "weftd --no-fastdp on h3 answers" wait_weftd "${HOSTS[3]}" h3

@@ -6,6 +6,7 @@
 
 #include "weft/base/result.hpp"
 
+#include <string>
 #include <string_view>
 
 namespace weft::router {
@@ -13,5 +14,7 @@ namespace weft::router {
 /// Errc::io_error with nft's own message (which names the line) when the kernel refuses,
 /// e.g. without CAP_NET_ADMIN or without nf_tables.
 Result<void> run_nft(std::string_view script);
+/// Runs one command (a `list`) and returns its output as nft's JSON (`nft -j`).
+Result<std::string> nft_json(std::string_view command);
 
 }  // namespace weft::router
