@@ -81,6 +81,8 @@ class Daemon {
   void apply_fastdp_counters();
   /// weft_fastdp_{packets,bytes}_total{peer,direction} from the table, at each scrape.
   void update_fastdp_metrics();
+  /// Reads the table into fastdp_traffic_read_; keeps the last read when it fails.
+  void read_fastdp_counters();
   void arm_fastdp_timer();
   [[nodiscard]] api::FastPathReport fastdp_report() const;
   // Expose and egress (expose.cpp): the bridge's address from IPAM, masquerade.
@@ -173,7 +175,9 @@ class Daemon {
   bool fastdp_counters_applied_ = false;
   // What the table counted before it was last made anew (its counters restart at zero).
   std::map<IpAddress, router::PeerTraffic> fastdp_traffic_before_;
-  std::string fastdp_status_;  // "ready", "off", or what failed
+  std::map<IpAddress, router::PeerTraffic> fastdp_traffic_read_;  // the table, last read
+  std::map<IpAddress, PeerName> fastdp_names_;  // whose host an address was, once known
+  std::string fastdp_status_;                   // "ready", "off", or what failed
   std::chrono::steady_clock::time_point fastdp_full_at_{};
   boost::asio::steady_timer fastdp_timer_;
   router::HeartbeatMonitor heartbeats_;

@@ -111,14 +111,14 @@ void Daemon::reconcile_fastdp() {
 }
 
 void Daemon::apply_fastdp_counters() {
-  // Made anew, the table's counters restart at zero: keep what they held (not at the first
-  // apply, whose table, if any, counted an earlier run's traffic).
+  // Made anew, the table's counters restart at zero: what it counted is carried into the
+  // totals, but only once the new table is in (a refused script leaves the old table
+  // counting, and must not be carried twice). Not at the first apply: a table left by an
+  // earlier run counted that run's traffic.
+  std::map<IpAddress, router::PeerTraffic> carried;
   if (fastdp_counters_applied_) {
-    if (auto now = router::nft_json(router::fastdp_counters_list_command())) {
-      if (auto counted = router::parse_fastdp_counters(*now)) {
-        for (const auto& [ip, t] : *counted) fastdp_traffic_before_[ip] += t;
-      }
-    }
+    read_fastdp_counters();  // at worst the last successful read stands in
+    carried = fastdp_traffic_read_;
   }
   if (auto r =
           router::run_nft(router::fastdp_counters_ruleset(fastdp_peers_, fastdp_->config().port));
@@ -126,27 +126,45 @@ void Daemon::apply_fastdp_counters() {
     log::error("fastdp: per-peer counters: {}", r.error().message());  // again at the next change
     return;
   }
+  for (const auto& [ip, t] : carried) fastdp_traffic_before_[ip] += t;
+  fastdp_traffic_read_.clear();
   fastdp_counted_ = fastdp_peers_;
   fastdp_counters_applied_ = true;
 }
 
+void Daemon::read_fastdp_counters() {
+  if (fastdp_counted_.empty()) {
+    fastdp_traffic_read_.clear();
+    return;
+  }
+  auto json = router::nft_json(router::fastdp_counters_list_command());
+  auto counted = json ? router::parse_fastdp_counters(*json)
+                      : Result<std::map<IpAddress, router::PeerTraffic>>(json.error());
+  if (!counted) {
+    log::warn("fastdp: reading per-peer counters: {}", counted.error().message());
+    return;  // the last read stands
+  }
+  // A table emptied behind weftd's back (nft flush ruleset) must not make counters go back.
+  for (auto& [ip, t] : *counted) {
+    const auto& last = fastdp_traffic_read_[ip];
+    if (t.sent.bytes < last.sent.bytes || t.received.bytes < last.received.bytes) t = last;
+  }
+  for (const auto& [ip, t] : fastdp_traffic_read_) counted->try_emplace(ip, t);
+  fastdp_traffic_read_ = std::move(*counted);
+}
+
 void Daemon::update_fastdp_metrics() {
   if (!fastdp_counters_applied_) return;
+  read_fastdp_counters();
   std::map<IpAddress, router::PeerTraffic> total = fastdp_traffic_before_;
-  if (!fastdp_counted_.empty()) {
-    auto json = router::nft_json(router::fastdp_counters_list_command());
-    auto counted = json ? router::parse_fastdp_counters(*json)
-                        : Result<std::map<IpAddress, router::PeerTraffic>>(json.error());
-    if (!counted) {
-      log::warn("fastdp: reading per-peer counters: {}", counted.error().message());
-      return;
-    }
-    for (const auto& [ip, t] : *counted) total[ip] += t;
-  }
+  for (const auto& [ip, t] : fastdp_traffic_read_) total[ip] += t;
+  for (const auto& [ip, who] : plan_.peer_at) fastdp_names_[ip] = who;
   for (const auto& [ip, t] : total) {
-    // Named as the sleeve's series are, by peer name, while a connection says whose it is.
-    const auto who = plan_.peer_at.find(ip);
-    const std::string peer = who != plan_.peer_at.end() ? who->second.to_string() : ip.to_string();
+    // Named as the sleeve's series are, by peer name; the name stays with the address once
+    // known (a connection that is down names nobody), and an address never named is left out.
+    const auto who = fastdp_names_.find(ip);
+    if (who == fastdp_names_.end()) continue;
+    const std::string peer = who->second.to_string();
     const auto set = [&](const char* name, const char* help, const char* dir, std::uint64_t v) {
       metrics_.counter(name, help, {{"peer", peer}, {"direction", dir}})
           .mirror(static_cast<double>(v));

@@ -144,7 +144,7 @@ check "weft reset removes the VXLAN device and the bridge" contains "$out" "dele
 check "h3 has no weft devices left" \
   bash -c '! ip -n "$1" -o link show | grep -q " weft"' _ "${HOSTS[3]}"
 check "  ... and its nftables tables" \
-  bash -c '! ip netns exec "$1" nft list tables | grep -q "weft_fastdp_counters\|weft_fallback"' _ "${HOSTS[3]}"
+  bash -c 'out=$(ip netns exec "$1" nft list tables) && ! grep -q "weft_fastdp_counters\|weft_fallback" <<<"$out"' _ "${HOSTS[3]}"
 check "weft reset again has nothing to do" contains "$(weft "${HOSTS[3]}" h3 reset 2>&1)" "nothing"
 start_host 3 --no-fastdp
 check "weftd --no-fastdp on h3 answers" wait_weftd "${HOSTS[3]}" h3
