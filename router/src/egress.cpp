@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "weft/router/egress.hpp"
 
+#include "nft_script.hpp"
+
 namespace weft::router {
 
 namespace {
@@ -17,9 +19,7 @@ std::string egress_ruleset(const Cidr& range) {
   const std::string t = egress_table(range);
   const std::string f = family(range);
   const std::string r = range.to_string();
-  // "add table" first so that "delete table" cannot fail on a host that never had it.
-  return "add table " + t + "\n" + "delete table " + t + "\n" + "table " + t + " {\n" +
-         "  chain postrouting {\n" +
+  return detail::drop_table(t) + "table " + t + " {\n" + "  chain postrouting {\n" +
          "    type nat hook postrouting priority srcnat; policy accept;\n" + "    " + f +
          " saddr " + r + " " + f + " daddr != " + r + " masquerade fully-random\n" + "  }\n" +
          "}\n";
@@ -27,7 +27,7 @@ std::string egress_ruleset(const Cidr& range) {
 
 std::string egress_teardown(const Cidr& range) {
   const std::string t = egress_table(range);
-  return "add table " + t + "\n" + "delete table " + t + "\n";
+  return detail::drop_table(t);
 }
 
 std::string forwarding_sysctl(const Cidr& range) {

@@ -4,12 +4,14 @@
 
 #include "weft/router/heartbeat.hpp"
 
+#include "nft_script.hpp"
+
 #include <cstdio>
 
 namespace weft::router {
 
 std::string fallback_teardown() {
-  return "add table ip weft_fallback\ndelete table ip weft_fallback\n";
+  return detail::drop_table("ip weft_fallback");
 }
 
 std::string fallback_ruleset(const std::set<IpAddress>& peers, std::uint16_t port) {

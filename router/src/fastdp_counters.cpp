@@ -2,13 +2,14 @@
 // fastdp_counters.hpp: the nftables script and the reading of its counters.
 #include "weft/router/fastdp_counters.hpp"
 
+#include "nft_script.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace weft::router {
 
 std::string fastdp_counters_teardown() {
-  const std::string t(kFastdpCountersTable);
-  return "add table ip " + t + "\ndelete table ip " + t + "\n";
+  return detail::drop_table("ip " + std::string(kFastdpCountersTable));
 }
 
 std::string fastdp_counters_list_command() {
@@ -51,9 +52,9 @@ Result<std::map<IpAddress, PeerTraffic>> parse_fastdp_counters(std::string_view 
     if (!item.is_object() || !item.contains("rule")) continue;
     const auto& rule = item["rule"];
     if (!rule.is_object()) continue;
-    const auto chain = rule.value("chain", nlohmann::json()).is_string()
-                           ? rule["chain"].get<std::string>()
-                           : std::string();
+    const std::string chain = rule.contains("chain") && rule["chain"].is_string()
+                                  ? rule["chain"].get<std::string>()
+                                  : std::string();
     if ((chain != "sent" && chain != "received") || !rule.contains("comment") ||
         !rule["comment"].is_string() || !rule.contains("expr") || !rule["expr"].is_array()) {
       continue;

@@ -3,6 +3,8 @@
 
 #include "weft/base/bytes.hpp"
 
+#include "nft_script.hpp"
+
 #include <algorithm>
 
 namespace weft::router {
@@ -32,7 +34,7 @@ std::string heartbeat_filter_ruleset(const std::string& vxlan, const std::string
 }
 
 std::string heartbeat_filter_teardown() {
-  return "add table bridge weft\ndelete table bridge weft\n";
+  return detail::drop_table("bridge weft");
 }
 
 std::vector<std::uint8_t> encode_heartbeat(const Heartbeat& hb, const MacAddress& src) {

@@ -80,10 +80,7 @@ class UnixStream {
   }
   template <class ConstBufferSequence>
   std::size_t write_some(const ConstBufferSequence& buffers) {
-    beast::error_code ec;
-    const std::size_t n = write_some(buffers, ec);
-    if (ec) throw beast::system_error(ec);
-    return n;
+    return or_throw([&](beast::error_code& ec) { return write_some(buffers, ec); });
   }
 
   template <class MutableBufferSequence>
@@ -117,13 +114,18 @@ class UnixStream {
   }
   template <class MutableBufferSequence>
   std::size_t read_some(const MutableBufferSequence& buffers) {
-    beast::error_code ec;
-    const std::size_t n = read_some(buffers, ec);
-    if (ec) throw beast::system_error(ec);
-    return n;
+    return or_throw([&](beast::error_code& ec) { return read_some(buffers, ec); });
   }
 
  private:
+  // The throwing forms Beast's stream concepts ask for (weft calls only the error_code ones).
+  template <class Op>
+  static std::size_t or_throw(Op&& op) {
+    beast::error_code ec;
+    const std::size_t n = op(ec);
+    if (ec) throw beast::system_error(ec);
+    return n;
+  }
   static beast::error_code errno_code(int err) { return {err, boost::system::system_category()}; }
   [[nodiscard]] timeval remaining_timeval() const {
     const auto left =
