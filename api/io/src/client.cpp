@@ -44,7 +44,8 @@ class UnixStream {
     std::memcpy(addr.sun_path, path.data(), path.size());
     fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd_ < 0) return errno;
-    // Bounds connect (a full backlog) and each send; the kernel reports EAGAIN when it ends.
+    // Bounds connect when the daemon's listen queue is full (the kernel reports EAGAIN).
+    // Sends do not rely on it: they wait in poll() for what is left of the deadline.
     const timeval tv = remaining_timeval();
     if (::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0) return errno;
     while (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
@@ -71,11 +72,15 @@ class UnixStream {
     msg.msg_iovlen = n;
     for (;;) {
       // MSG_NOSIGNAL: a daemon that closed the connection must not kill the CLI with SIGPIPE.
-      const ssize_t sent = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+      // MSG_DONTWAIT: a full socket buffer waits in poll(), under the request's one deadline.
+      const ssize_t sent = ::sendmsg(fd_, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (sent >= 0) return static_cast<std::size_t>(sent);
       if (errno == EINTR) continue;
-      ec = (errno == EAGAIN) ? beast::error::timeout : errno_code(errno);
-      return 0;
+      if (errno != EAGAIN) {
+        ec = errno_code(errno);
+        return 0;
+      }
+      if (!wait_for(POLLOUT, ec)) return 0;
     }
   }
   template <class ConstBufferSequence>
@@ -88,20 +93,8 @@ class UnixStream {
     const asio::mutable_buffer b = beast::buffers_front(buffers);
     if (b.size() == 0) return 0;
     for (;;) {
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline_ - Clock::now());
-      if (left.count() <= 0) {
-        ec = beast::error::timeout;
-        return 0;
-      }
-      pollfd p{fd_, POLLIN, 0};
-      const int ready =
-          ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 1 << 30)));
-      if (ready < 0 && errno != EINTR) {
-        ec = errno_code(errno);
-        return 0;
-      }
-      if (ready <= 0) continue;  // interrupted, or the deadline passed: checked above
-      const ssize_t got = ::recv(fd_, b.data(), b.size(), 0);
+      if (!wait_for(POLLIN, ec)) return 0;
+      const ssize_t got = ::recv(fd_, b.data(), b.size(), MSG_DONTWAIT);
       if (got > 0) return static_cast<std::size_t>(got);
       if (got == 0) {
         ec = asio::error::eof;
@@ -127,6 +120,25 @@ class UnixStream {
     return n;
   }
   static beast::error_code errno_code(int err) { return {err, boost::system::system_category()}; }
+  /// Waits until the socket is ready for `events` (or has an error or hang-up to report,
+  /// which the next send or recv returns); false with `ec` set when the deadline passes.
+  bool wait_for(short events, beast::error_code& ec) const {
+    for (;;) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline_ - Clock::now());
+      if (left.count() <= 0) {
+        ec = beast::error::timeout;
+        return false;
+      }
+      pollfd p{fd_, events, 0};
+      const int ready =
+          ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 1 << 30)));
+      if (ready > 0) return true;
+      if (ready < 0 && errno != EINTR) {
+        ec = errno_code(errno);
+        return false;
+      }
+    }
+  }
   [[nodiscard]] timeval remaining_timeval() const {
     const auto left =
         std::max(std::chrono::duration_cast<std::chrono::microseconds>(deadline_ - Clock::now()),
@@ -179,6 +191,13 @@ Result<HttpResponse> ApiClient::request(const std::string& method, const std::st
   if (!ec) {
     stage = "read response from";
     http::read(stream, buffer, parser, ec);
+  } else if (ec == asio::error::broken_pipe || ec == asio::error::connection_reset) {
+    // weftd may have answered before hanging up on a request it refuses without reading
+    // it all (413: body too large). Its answer is still queued here: read it, and report
+    // the send failure only when there is none.
+    beast::error_code read_ec;
+    http::read(stream, buffer, parser, read_ec);
+    if (parser.is_done()) ec = {};
   }
   if (ec) {
     if (ec == beast::error::timeout) {

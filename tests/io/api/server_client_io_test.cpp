@@ -186,6 +186,37 @@ TEST_CASE("the client gives up at its deadline when nobody answers", "[api][io]"
   CHECK(took < std::chrono::seconds(10));  // bounded by the deadline, not stuck
 }
 
+TEST_CASE("the client's deadline covers a send the daemon never reads", "[api][io]") {
+  // Never accepted: the request fills the socket buffers and the send waits. The whole
+  // request keeps to one deadline, however many partial sends it takes.
+  BareListener l;
+  const auto start = std::chrono::steady_clock::now();
+  auto r = ApiClient(l.sock, std::chrono::seconds(1))
+               .request("POST", "/echo", std::string(8u << 20, 'z'));
+  const auto took = std::chrono::steady_clock::now() - start;
+  REQUIRE_FALSE(r);
+  CHECK(r.error().is(weft::Errc::timed_out));
+  CHECK(r.error().message() ==
+        "send request to weftd at " + l.sock.string() + " timed out after 1000 ms");
+  CHECK(took >= std::chrono::seconds(1));
+  // A timeout per send would take two (one partial send, then one that sends nothing).
+  CHECK(took < std::chrono::milliseconds(1800));
+}
+
+TEST_CASE("a 413 reaches the client even while it is still sending", "[api][io]") {
+  // weftd refuses the request from its headers and hangs up without reading the body; the
+  // client's send then fails, and the answer waiting in its socket is what it reports.
+  ServerOptions small;
+  small.max_body_bytes = 16;
+  Fixture f(small);
+  REQUIRE(f.server->listen_unix(f.sock));
+  f.run();
+  auto r = ApiClient(f.sock).request("POST", "/echo", std::string(4u << 20, 'w'));
+  REQUIRE(r);
+  CHECK(r->status == 413);
+  CHECK(r->body.find("larger than 16 bytes") != std::string::npos);
+}
+
 TEST_CASE("a daemon that hangs up without answering is an error, not a crash", "[api][io]") {
   BareListener l;
   const auto& sock = l.sock;
