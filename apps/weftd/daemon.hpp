@@ -170,9 +170,12 @@ class Daemon {
   bool ipam_flush_posted_ = false;
   std::unique_ptr<netlink::Netlink> netlink_;
   std::unique_ptr<router::FastPath> fastdp_;
-  std::set<IpAddress> fastdp_peers_;    // as last reconciled
-  std::set<IpAddress> fastdp_counted_;  // the peers table ip weft_fastdp_counters counts
-  bool fastdp_counters_applied_ = false;
+  std::set<IpAddress> fastdp_peers_;  // as last reconciled
+  // The peers table ip weft_fastdp_counters counts; unset until it is first made, and again
+  // when a read finds it gone (nft flush ruleset), so the next check makes it anew.
+  std::optional<std::set<IpAddress>> fastdp_counted_;
+  bool fastdp_counters_made_ = false;  // once made, later rebuilds carry what it counted
+  bool fastdp_counters_gone_ = false;  // a read found the table deleted: make it at once
   // What the table counted before it was last made anew (its counters restart at zero).
   std::map<IpAddress, router::PeerTraffic> fastdp_traffic_before_;
   std::map<IpAddress, router::PeerTraffic> fastdp_traffic_read_;  // the table, last read

@@ -12,6 +12,8 @@
 #include "daemon.hpp"
 #include "host_of.hpp"
 
+#include <utility>
+
 namespace weft::weftd {
 
 namespace {
@@ -80,6 +82,9 @@ void Daemon::reconcile_fastdp() {
   std::set<IpAddress> peers = plan_.fastdp;
   const auto now = std::chrono::steady_clock::now();
   if (peers == fastdp_peers_ && fastdp_status_ == "ready" && now < fastdp_full_at_) {
+    // Found gone by a read: made again at once, once (after that, at each full check, so
+    // a kernel that refuses is not asked every second).
+    if (std::exchange(fastdp_counters_gone_, false)) apply_fastdp_counters();
     ensure_sleeve();
     ensure_exposed(false);
     tick_heartbeats();
@@ -99,7 +104,10 @@ void Daemon::reconcile_fastdp() {
   }
   for (const auto& change : r->changes) log::info("fastdp: {}", change);
   fastdp_peers_ = std::move(peers);
-  if (fastdp_peers_ != fastdp_counted_ || !fastdp_counters_applied_) apply_fastdp_counters();
+  // Read at each full check too, not only when /metrics is scraped: a table deleted behind
+  // weftd's back is then made again within kFullEvery even on a host nobody scrapes.
+  if (fastdp_counted_) read_fastdp_counters();
+  if (fastdp_counted_ != fastdp_peers_) apply_fastdp_counters();
   fastdp_status_ = "ready";
   metrics_.gauge("weft_fastdp_peers", "Peers with a flood entry on the VXLAN device.", {})
       .set(static_cast<double>(fastdp_peers_.size()));
@@ -116,8 +124,8 @@ void Daemon::apply_fastdp_counters() {
   // counting, and must not be carried twice). Not at the first apply: a table left by an
   // earlier run counted that run's traffic.
   std::map<IpAddress, router::PeerTraffic> carried;
-  if (fastdp_counters_applied_) {
-    read_fastdp_counters();  // at worst the last successful read stands in
+  if (fastdp_counters_made_) {
+    if (fastdp_counted_) read_fastdp_counters();  // at worst the last successful read stands in
     carried = fastdp_traffic_read_;
   }
   if (auto r =
@@ -129,20 +137,28 @@ void Daemon::apply_fastdp_counters() {
   for (const auto& [ip, t] : carried) fastdp_traffic_before_[ip] += t;
   fastdp_traffic_read_.clear();
   fastdp_counted_ = fastdp_peers_;
-  fastdp_counters_applied_ = true;
+  fastdp_counters_made_ = true;
 }
 
 void Daemon::read_fastdp_counters() {
-  if (fastdp_counted_.empty()) {
-    fastdp_traffic_read_.clear();
+  if (!fastdp_counted_ || fastdp_counted_->empty()) {
+    if (fastdp_counted_) fastdp_traffic_read_.clear();
     return;
   }
   auto json = router::nft_json(router::fastdp_counters_list_command());
   auto counted = json ? router::parse_fastdp_counters(*json)
                       : Result<std::map<IpAddress, router::PeerTraffic>>(json.error());
   if (!counted) {
-    log::warn("fastdp: reading per-peer counters: {}", counted.error().message());
-    return;  // the last read stands
+    // The last read stands. A table that is gone (nft flush ruleset, or someone deleted
+    // it) is made anew at the next check, and counting goes on from the last read.
+    const bool gone = !json && json.error().is(Errc::not_found);
+    log::warn("fastdp: reading per-peer counters: {}{}", counted.error().message(),
+              gone ? " (the table is gone: making it again)" : "");
+    if (gone) {
+      fastdp_counted_.reset();
+      fastdp_counters_gone_ = true;
+    }
+    return;
   }
   // A table emptied behind weftd's back (nft flush ruleset) must not make counters go back.
   for (auto& [ip, t] : *counted) {
@@ -154,7 +170,7 @@ void Daemon::read_fastdp_counters() {
 }
 
 void Daemon::update_fastdp_metrics() {
-  if (!fastdp_counters_applied_) return;
+  if (!fastdp_counters_made_) return;
   read_fastdp_counters();
   std::map<IpAddress, router::PeerTraffic> total = fastdp_traffic_before_;
   for (const auto& [ip, t] : fastdp_traffic_read_) total[ip] += t;

@@ -72,6 +72,17 @@ check "h1 counts the VXLAN packets it sent to h2 (weft_fastdp_packets_total)" un
 check "  ... and their bytes (weft_fastdp_bytes_total)" grew bytes sent 50000
 check "  ... and those it received from h2" grew packets received 50
 check "  ... and their bytes" grew bytes received 50000
+# A counters table deleted behind weftd's back (as nft flush ruleset does) is made again at
+# the next check after a read finds it gone, and the series go on from where they were.
+for m in packets bytes; do for d in sent received; do FDP0[$m$d]=$(fdp $m $d); done; done
+ip netns exec "${HOSTS[1]}" nft delete table ip weft_fastdp_counters
+fdp packets sent >/dev/null  # the scrape finds the table gone
+has_counters() { ip netns exec "${HOSTS[1]}" nft list table ip weft_fastdp_counters >/dev/null; }
+check "h1 makes its counters table again after it was deleted" until_ok 5 has_counters
+check "  ... and its series did not go back" grew packets sent 0
+in_ns "${POD[1]}" ping -c 20 -i 0.02 -s 1000 -W 2 "${ADDR[2]}" >/dev/null
+check "  ... and they count the pings sent after it" until_ok 3 grew packets sent 20
+check "  ... both ways" grew packets received 20
 in_ns "${POD[1]}" timeout 3 tcpdump -n -i eth0 -c 1 ether proto 0x88b5 >"$T_TMP/pod-hb" 2>&1
 check "a pod sees no heartbeat frame in 3 s" bash -c '! grep -q "ethertype Unknown\|0x88b5" "$1"' _ "$T_TMP/pod-hb"
 # Drop VXLAN (UDP 6784) from h1 to h3 only, in the switch: h3 stops hearing h1, and h1

@@ -23,7 +23,10 @@ Result<Context> run(std::string_view script, unsigned output_flags) {
   if (nft_run_cmd_from_buffer(ctx.get(), text.c_str()) != 0) {
     std::string msg = nft_ctx_get_error_buffer(ctx.get());
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-    return Error(Errc::io_error,
+    // ENOENT: the command names a table or chain that does not exist. Callers that read
+    // their own table tell "gone" (made again) from other failures by this code.
+    const bool missing = msg.find("No such file or directory") != std::string::npos;
+    return Error(missing ? Errc::not_found : Errc::io_error,
                  "nftables refused weft's command: " + (msg.empty() ? "no reason given" : msg) +
                      " (weftd needs CAP_NET_ADMIN and the nf_tables kernel module)");
   }

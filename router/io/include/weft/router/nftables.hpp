@@ -15,6 +15,7 @@ namespace weft::router {
 /// e.g. without CAP_NET_ADMIN or without nf_tables.
 Result<void> run_nft(std::string_view script);
 /// Runs one command (a `list`) and returns its output as nft's JSON (`nft -j`).
+/// Errc::not_found when the command names a table or chain that does not exist.
 Result<std::string> nft_json(std::string_view command);
 
 }  // namespace weft::router
