@@ -338,32 +338,34 @@ void Sleeve::queue(const router::SleeveHop& hop, TimePoint t) {
     }
     return;
   }
-  if (answer_too_big(hop, l.ip_mtu(), t)) {
-    drop("too_big_answered");
-    return;
-  }
-  drop("too_big");
+  drop(answer_too_big(hop, l.ip_mtu(), t));
 }
 
-bool Sleeve::answer_too_big(const router::SleeveHop& hop, std::uint16_t mtu, TimePoint t) {
+const char* Sleeve::answer_too_big(const router::SleeveHop& hop, std::uint16_t mtu, TimePoint t) {
+  constexpr const char* kUnanswered = "too_big";
+  constexpr const char* kAnswered = "too_big_answered";
   // nullopt for an ICMP error itself, so answering can never loop.
   auto icmp = router::icmp_frag_needed(hop.record.frame, mtu);
   if (!icmp) icmp = router::icmp6_packet_too_big(hop.record.frame, mtu);
-  if (!icmp) return false;
+  if (!icmp) return kUnanswered;
+  // Taken only for an answer about to go out, so frames never answered spend nothing.
+  constexpr const char* kLimited = "too_big_rate_limited";
   if (hop.record.origin == self_) {
+    if (!icmp_budget_.take(t)) return kLimited;
     auto w = tap_->write(*icmp);
-    return w && *w;
+    return w && *w ? kAnswered : kUnanswered;
   }
   // Relayed for another peer's pod: the answer goes back to that peer in the name of the
   // peer the frame was going to, whose pod's MAC it carries (so MAC learning stays right).
   // Only for a unicast destination: a broadcast's answer would carry a group MAC as its
   // source. (A flooded unknown unicast names a guessed peer; the next frame from the pod
   // itself corrects what the origin learns.)
-  if ((hop.record.frame[0] & 0x01) != 0) return false;
+  if ((hop.record.frame[0] & 0x01) != 0) return kUnanswered;
   const auto back = forwarder_.next_hop(hop.record.origin);
-  if (!back) return false;
+  if (!back) return kUnanswered;
+  if (!icmp_budget_.take(t)) return kLimited;
   queue({*back, {hop.record.destination, hop.record.origin, router::kSleeveDefaultTtl, *icmp}}, t);
-  return true;
+  return kAnswered;
 }
 
 void Sleeve::close_datagram(LinkState& l, TimePoint t) {

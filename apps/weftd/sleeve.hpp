@@ -6,6 +6,7 @@
 #pragma once
 
 #include "weft/base/metrics.hpp"
+#include "weft/base/token_bucket.hpp"
 #include "weft/base/udp_socket.hpp"
 #include "weft/gossip/mesh.hpp"
 #include "weft/netlink/netlink.hpp"
@@ -89,8 +90,9 @@ class Sleeve {
   void probe_paths();
   void send_probe(LinkState& l, const router::PathMtuProbe& probe, TimePoint now);
   /// "Fragmentation needed" for a frame too big for its link: to the local pod that sent it,
-  /// or back over the sleeve to the peer it came from.
-  bool answer_too_big(const router::SleeveHop& hop, std::uint16_t mtu, TimePoint now);
+  /// or back over the sleeve to the peer it came from. Returns the reason the frame is
+  /// dropped with: too_big_answered, too_big_rate_limited, or too_big (no answer is due).
+  const char* answer_too_big(const router::SleeveHop& hop, std::uint16_t mtu, TimePoint now);
   void queue(const router::SleeveHop& hop, TimePoint now);
   /// Seals the link's datagram in progress, if it holds records, for the next flush.
   void close_datagram(LinkState& l, TimePoint now);
@@ -115,6 +117,10 @@ class Sleeve {
   router::FrameCoalescer coalescer_;
   std::uint64_t published_gro_segments_ = 0, published_gro_frames_ = 0;
   std::uint64_t fragmented_ = 0, published_fragmented_ = 0;
+  // ICMP errors this host originates, at most 1,000 a second with bursts of 50 (RFC 4443
+  // 2.4(f) asks for a limit; these are Linux's global icmp_msgs_per_sec and _burst). It
+  // bounds the work a pod sending oversized packets as fast as it can makes weftd do.
+  TokenBucket icmp_budget_{1000, 50};
   std::map<PeerName, std::unique_ptr<LinkState>> links_;
   std::vector<std::uint8_t> frame_buf_;
   std::vector<std::uint8_t> segments_;                 // a super-frame's segments
