@@ -75,6 +75,7 @@ struct Sleeve::LinkState {
   router::SleeveOpener rx;
   std::vector<std::uint8_t> pending;  // the datagram being filled (empty: none)
   std::vector<std::vector<std::uint8_t>> ready;
+  std::vector<std::vector<std::uint8_t>> ready_fragmentable;  // sent without DF (IPv6 <= 1280)
   router::PathMtuProber pmtu;
   LinkStats stats;
   LinkStats published;
@@ -338,6 +339,20 @@ void Sleeve::queue(const router::SleeveHop& hop, TimePoint t) {
     }
     return;
   }
+  // IPv6 of up to 1280 bytes crosses every link whole (RFC 8200 section 5), and hosts ignore
+  // "packet too big" below that: over a path narrower than 1280, such a packet goes in a
+  // datagram of its own without DF, for the underlay to fragment and the peer's kernel to
+  // put together again.
+  if (router::ipv6_within_minimum_mtu(hop.record.frame)) {
+    std::vector<std::uint8_t> d;
+    l.tx.begin(d);
+    if (l.tx.append(d, hop.record, l.pmtu.ceiling())) {
+      l.tx.finish(d, t);
+      l.ready_fragmentable.push_back(std::move(d));
+      ++outer_fragmented_;
+      return;
+    }
+  }
   drop(answer_too_big(hop, l.ip_mtu(), t));
 }
 
@@ -377,23 +392,29 @@ void Sleeve::close_datagram(LinkState& l, TimePoint t) {
 }
 
 void Sleeve::flush(TimePoint t) {
+  for (auto& [peer, l] : links_) close_datagram(*l, t);
+  send_ready(false);
+  send_ready(true);
+}
+
+void Sleeve::send_ready(bool fragmentable) {
   std::vector<UdpOutgoing> out;
   for (auto& [peer, l] : links_) {
-    close_datagram(*l, t);
-    for (const auto& d : l->ready) {
+    for (const auto& d : fragmentable ? l->ready_fragmentable : l->ready) {
       out.push_back({d, l->link.endpoint});
       ++l->stats.packets_sent;
       l->stats.bytes_sent += d.size();
     }
   }
-  if (out.empty()) return;
-  auto sent = udp_->send(out);
-  if (!sent) {
-    log::error("sleeve: {}", sent.error().message());
-  } else if (*sent < out.size()) {
-    drop("send_queue_full", out.size() - *sent);
+  if (!out.empty()) {
+    auto sent = fragmentable ? udp_->send_fragmentable(out) : udp_->send(out);
+    if (!sent) {
+      log::error("sleeve: {}", sent.error().message());
+    } else if (*sent < out.size()) {
+      drop("send_queue_full", out.size() - *sent);
+    }
   }
-  for (auto& [peer, l] : links_) l->ready.clear();
+  for (auto& [peer, l] : links_) (fragmentable ? l->ready_fragmentable : l->ready).clear();
 }
 
 void Sleeve::read_udp() {
@@ -535,6 +556,10 @@ void Sleeve::publish_metrics() {
   add("weft_sleeve_fragmented_total",
       "IPv4 packets without DF cut into fragments to fit a peer's path MTU.", {}, fragmented_,
       published_fragmented_);
+  add("weft_sleeve_underlay_fragmented_total",
+      "IPv6 packets of up to 1280 bytes sent without DF over a path narrower than that, for "
+      "the underlay to fragment.",
+      {}, outer_fragmented_, published_outer_fragmented_);
   for (auto& [reason, n] : drops_) {
     metrics_
         .counter("weft_sleeve_dropped_total", "Frames and datagrams the sleeve dropped, by why.",

@@ -97,6 +97,9 @@ class Sleeve {
   /// Seals the link's datagram in progress, if it holds records, for the next flush.
   void close_datagram(LinkState& l, TimePoint now);
   void flush(TimePoint now);
+  /// Sends the links' sealed datagrams: those that carry DF, or those the underlay may
+  /// fragment (IPv6 up to 1280 bytes over a narrower path). flush sends both, in that order.
+  void send_ready(bool fragmentable);
   /// Writes the batch's frames for the bridge, merged by the coalescer.
   void write_coalesced();
   void tap_result(const Result<bool>& w);
@@ -117,6 +120,7 @@ class Sleeve {
   router::FrameCoalescer coalescer_;
   std::uint64_t published_gro_segments_ = 0, published_gro_frames_ = 0;
   std::uint64_t fragmented_ = 0, published_fragmented_ = 0;
+  std::uint64_t outer_fragmented_ = 0, published_outer_fragmented_ = 0;
   // ICMP errors this host originates, at most 1,000 a second with bursts of 50 (RFC 4443
   // 2.4(f) asks for a limit; these are Linux's global icmp_msgs_per_sec and _burst). It
   // bounds the work a pod sending oversized packets as fast as it can makes weftd do.

@@ -76,7 +76,7 @@ std::optional<std::vector<std::uint8_t>> icmp_frag_needed(std::span<const std::u
 namespace {
 
 constexpr std::size_t kIp6 = 40;
-constexpr std::size_t kIp6MinMtu = 1280;
+constexpr std::size_t kIp6MinMtu = kIpv6MinMtu;
 
 /// The upper-layer protocol of an IPv6 packet and where it starts, past the extension
 /// headers RFC 8200 defines; nullopt when the chain runs past the packet or is too long.
@@ -110,8 +110,14 @@ std::optional<Upper> upper_layer(const std::uint8_t* ip, std::size_t len) {
 
 }  // namespace
 
+bool ipv6_within_minimum_mtu(std::span<const std::uint8_t> frame) {
+  return frame.size() >= kEth + kIp6 && be16(frame.data() + 12) == 0x86dd &&
+         (frame[kEth] >> 4) == 6 && frame.size() - kEth <= kIp6MinMtu;
+}
+
 std::optional<std::vector<std::uint8_t>> icmp6_packet_too_big(std::span<const std::uint8_t> frame,
                                                               std::uint16_t mtu) {
+  mtu = std::max<std::uint16_t>(mtu, kIpv6MinMtu);
   if (frame.size() < kEth + kIp6 || be16(frame.data() + 12) != 0x86dd) return std::nullopt;
   const std::uint8_t* ip = frame.data() + kEth;
   if ((ip[0] >> 4) != 6) return std::nullopt;

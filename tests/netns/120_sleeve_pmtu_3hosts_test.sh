@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# Path MTU per sleeve link: h3 sits behind two routers joined by a 1400-byte link (a tunnel
+# Path MTU per sleeve link: h3 sits behind two routers joined by a 1300-byte link (a tunnel
 # in the middle of the path), so h2 and h3, both on 1500-byte underlays, reach each other
-# only with datagrams of up to 1372 bytes, while h1-h2 carries 1472. h1-h3 is cut at the
+# only with datagrams of up to 1272 bytes, while h1-h2 carries 1472. h1-h3 is cut at the
 # first router, so h1's pods reach h3's through h2. With a password, every link is sealed.
 #
 #   [h1 198.18.0.1]--+
-#   [h2 198.18.0.2]--+--[sw]--[r1 .0.254 | 198.18.2.1]==1400==[198.18.2.2 r2 | 198.18.1.254]--[h3 198.18.1.3]
+#   [h2 198.18.0.2]--+--[sw]--[r1 .0.254 | 198.18.2.1]==1300==[198.18.2.2 r2 | 198.18.1.254]--[h3 198.18.1.3]
 #
-# Checked: each end finds its link's path MTU by probes (1303 bytes of IP sealed, not the
+# Checked: each end finds its link's path MTU by probes (1203 bytes of IP sealed, not the
 # 1403 its own underlay allows) although the routers' ICMP made the kernel cache it (probes
 # must ignore that cache to find it exactly); a pod's DF packet too big for the path gets
 # "fragmentation needed" with the path's MTU, from its own host (h2 -> h3) or from the relay
 # (h1 -> h2 -> h3); TCP between pods then carries a blob intact either way. The same over
-# IPv6 with ICMPv6 "packet too big".
+# IPv6 with ICMPv6 "packet too big", which never says less than 1280: IPv6 packets of up to
+# 1280 bytes cross the 1203-byte path whole, in datagrams the routers fragment.
 . "$(dirname "$0")/lib.sh"
 require_root_netns
 command -v cnitool >/dev/null || skip "cnitool is not installed (make deps builds it)"
@@ -32,7 +33,7 @@ HOSTS+=("$NS")
 ip link add "wft$$r1" netns "$R1" type veth peer name p3 netns "$SWITCH"
 ip -n "$SWITCH" link set p3 master br0 up
 ip -n "$R1" link set "wft$$r1" name eth0
-ip link add "wft$$rr" netns "$R1" mtu 1400 type veth peer name eth1 mtu 1400 netns "$R2"
+ip link add "wft$$rr" netns "$R1" mtu 1300 type veth peer name eth1 mtu 1300 netns "$R2"
 ip -n "$R1" link set "wft$$rr" name eth1
 ip link add "wft$$h3" netns "${HOSTS[3]}" type veth peer name eth0 netns "$R2"
 ip -n "${HOSTS[3]}" link set "wft$$h3" name eth0
@@ -61,11 +62,11 @@ table inet cut {
 }
 EOF
 check "underlay: h2 reaches h3 through the routers" in_ns "${HOSTS[2]}" ping -c 1 -W 2 198.18.1.3
-check "underlay: 1400 bytes cross the middle link with DF, 1401 do not" bash -c \
-  'ip netns exec "$1" ping -M do -s 1372 -c 1 -W 2 198.18.1.3 >/dev/null &&
-   ! ip netns exec "$1" ping -M do -s 1373 -c 1 -W 2 198.18.1.3 >/dev/null 2>&1' _ "${HOSTS[2]}"
-# h2's kernel now caches 1400 for h3 (r1 answered the 1401-byte ping with ICMP); weftd's
-# socket must ignore that cache (never fragment), or probes over 1372 bytes would arrive in
+check "underlay: 1300 bytes cross the middle link with DF, 1301 do not" bash -c \
+  'ip netns exec "$1" ping -M do -s 1272 -c 1 -W 2 198.18.1.3 >/dev/null &&
+   ! ip netns exec "$1" ping -M do -s 1273 -c 1 -W 2 198.18.1.3 >/dev/null 2>&1' _ "${HOSTS[2]}"
+# h2's kernel now caches 1300 for h3 (r1 answered the 1301-byte ping with ICMP); weftd's
+# socket must ignore that cache (never fragment), or probes over 1272 bytes would arrive in
 # fragments, be answered, and set a limit the path cannot carry whole.
 
 echo "correct horse battery staple" >"$T_TMP/password"
@@ -79,22 +80,22 @@ for i in 1 2 3; do check "h$i: the bridge has its address from IPAM" until_ok 20
 
 conns_say() { weft "${HOSTS[$1]}" "h$1" status connections | grep -qF -- "$2"; }
 WHY="(encrypted (password set; not in --trusted-subnets))"
-check "h2 finds the path to h3 narrower: mtu=1303, verified by probes" \
-  until_ok 30 conns_say 2 "(h3) sleeve mtu=1303 $WHY pmtu=verified"
-check "h3 finds the same towards h2" until_ok 30 conns_say 3 "(h2) sleeve mtu=1303 $WHY pmtu=verified"
+check "h2 finds the path to h3 narrower: mtu=1203, verified by probes" \
+  until_ok 30 conns_say 2 "(h3) sleeve mtu=1203 $WHY pmtu=verified"
+check "h3 finds the same towards h2" until_ok 30 conns_say 3 "(h2) sleeve mtu=1203 $WHY pmtu=verified"
 check "h2's path to h1 carries the whole underlay: mtu=1403" \
   until_ok 30 conns_say 2 "(h1) sleeve mtu=1403 $WHY pmtu=verified"
 check "h1 has no direct connection to h3 (the cut)" bash -c '! grep -q "198.18.1.3.*established" <<<"$1"' \
   _ "$(weft "${HOSTS[1]}" h1 status connections)"
-check "h2's kernel learned 1400 from the routers' ICMP; the probes found 1372 despite it" bash -c \
-  'ip -n "$1" route get 198.18.1.3 | grep -q "mtu 1400"' _ "${HOSTS[2]}"
-check "h2's log says what it found" grep -q "path MTU to .*: 1372-byte datagrams reach it (IP MTU 1303, below this host's underlay)" \
+check "h2's kernel learned 1300 from the routers' ICMP; the probes found 1272 despite it" bash -c \
+  'ip -n "$1" route get 198.18.1.3 | grep -q "mtu 1300"' _ "${HOSTS[2]}"
+check "h2's log says what it found" grep -q "path MTU to .*: 1272-byte datagrams reach it (IP MTU 1203, below this host's underlay)" \
   "$T_TMP/h2.log"
 h3name=$(weft "${HOSTS[3]}" h3 status | sed -n 's/^ *Name: \([0-9a-f:]*\).*/\1/p')
 h1name=$(weft "${HOSTS[1]}" h1 status | sed -n 's/^ *Name: \([0-9a-f:]*\).*/\1/p')
 metric() { in_ns "${HOSTS[$1]}" curl -sf http://127.0.0.1:6784/metrics | awk -v m="$2" '$1 == m { print $2 }'; }
-check "h2's metric: weft_sleeve_path_mtu for h3 is 1303" \
-  until_ok 3 test "$(metric 2 "weft_sleeve_path_mtu{peer=\"$h3name\"}")" = 1303
+check "h2's metric: weft_sleeve_path_mtu for h3 is 1203" \
+  until_ok 3 test "$(metric 2 "weft_sleeve_path_mtu{peer=\"$h3name\"}")" = 1203
 check "  ... and 1403 for h1" test "$(metric 2 "weft_sleeve_path_mtu{peer=\"$h1name\"}")" = 1403
 check "  ... found by a search" test "$(metric 2 "weft_sleeve_pmtu_searches_total{peer=\"$h3name\"}")" -ge 1
 
@@ -143,22 +144,22 @@ fetch() {
 }
 check "TCP pod h2 -> pod h3 over the narrow path: 2 MB intact" fetch 2
 # pod1's segments are 1403 bytes with DF: they pass only once the relay h2's answers have
-# taught pod1's kernel the path's 1303.
+# taught pod1's kernel the path's 1203.
 check "TCP pod h1 -> pod h3, relayed by h2 over it: 2 MB intact" fetch 1
 answered() { test "$(metric "$1" 'weft_sleeve_dropped_total{reason="too_big_answered"}')" -gt 0 2>/dev/null; }
 check "h2 answered its own pod's and h1's pod's too-big segments (its metric)" until_ok 3 answered 2
 
-check "1303 bytes of IP cross h2 -> h3 with DF" bash -c 'grep -q " 0% packet loss" <<<"$1"' _ "$(big 2 3 1275)"
+check "1203 bytes of IP cross h2 -> h3 with DF" bash -c 'grep -q " 0% packet loss" <<<"$1"' _ "$(big 2 3 1175)"
 check "1403 bytes of IP cross h1 -> h2 with DF (that path is wide)" bash -c 'grep -q " 0% packet loss" <<<"$1"' _ "$(big 1 2 1375)"
-# (The TCP transfers above already made the pods' kernels cache 1303, learned from the same
+# (The TCP transfers above already made the pods' kernels cache 1203, learned from the same
 # answers; ping then reports it as a local error with the same mtu.)
-check "a 1403-byte DF ping h2 -> h3 gets 'fragmentation needed' with mtu 1303 (from h2)" \
-  bash -c 'grep -Eq "mtu ?= ?1303" <<<"$1"' _ "$(big 2 3 1375)"
-check "a 1403-byte DF ping h1 -> h3 gets mtu 1303 (from the relay h2)" \
-  bash -c 'grep -Eq "mtu ?= ?1303" <<<"$1"' _ "$(big 1 3 1375)"
-check "a 1403-byte DF ping h3 -> h1 gets mtu 1303 (h3's link to h2 is the narrow one)" \
-  bash -c 'grep -Eq "mtu ?= ?1303" <<<"$1"' _ "$(big 3 1 1375)"
-check "  ... and 1303 bytes of IP cross h1 -> h2 -> h3 with DF" bash -c 'grep -q " 0% packet loss" <<<"$1"' _ "$(big 1 3 1275)"
+check "a 1403-byte DF ping h2 -> h3 gets 'fragmentation needed' with mtu 1203 (from h2)" \
+  bash -c 'grep -Eq "mtu ?= ?1203" <<<"$1"' _ "$(big 2 3 1375)"
+check "a 1403-byte DF ping h1 -> h3 gets mtu 1203 (from the relay h2)" \
+  bash -c 'grep -Eq "mtu ?= ?1203" <<<"$1"' _ "$(big 1 3 1375)"
+check "a 1403-byte DF ping h3 -> h1 gets mtu 1203 (h3's link to h2 is the narrow one)" \
+  bash -c 'grep -Eq "mtu ?= ?1203" <<<"$1"' _ "$(big 3 1 1375)"
+check "  ... and 1203 bytes of IP cross h1 -> h2 -> h3 with DF" bash -c 'grep -q " 0% packet loss" <<<"$1"' _ "$(big 1 3 1175)"
 
 # ICMP errors are rate-limited (1,000 a second, bursts of 50): 400 DF packets of 1403 bytes
 # sent at once from pod h2 to pod h3 (a raw socket in PMTUDISC_PROBE mode skips the path MTU
@@ -196,8 +197,13 @@ check "pod h2 pings pod h3 over IPv6" until_ok 15 pings6 2 3
 check "pod h1 pings pod h3 over IPv6 (relayed by h2)" until_ok 15 pings6 1 3
 # big6 FROM TO SIZE: an IPv6 ping of SIZE bytes of payload (IP = SIZE + 48).
 big6() { in_ns "${POD[$1]}" ping -6 -s "$3" -c 2 -i 0.3 -W 2 "fd00:77::$2" 2>&1; }
-check "a 1403-byte IPv6 ping h2 -> h3 gets 'packet too big' with mtu 1303 (from h2)" \
-  bash -c 'grep -Eiq "packet too big: mtu ?= ?1303" <<<"$1"' _ "$(big6 2 3 1355)"
+check "a 1403-byte IPv6 ping h2 -> h3 gets 'packet too big' with mtu 1280, not the path's 1203" \
+  bash -c 'grep -Eiq "packet too big: mtu ?= ?1280" <<<"$1"' _ "$(big6 2 3 1355)"
+check "  ... and 1280 bytes of IPv6 cross h2 -> h3 whole (the minimum every link carries)" \
+  bash -c 'grep -q " 0% packet loss" <<<"$1"' _ "$(big6 2 3 1232)"
+underlay_frag() { test "$(metric "$1" weft_sleeve_underlay_fragmented_total)" -gt 0 2>/dev/null; }
+check "  ... in datagrams without DF the routers fragment (h2's metric)" until_ok 3 underlay_frag 2
+check "  ... and h3's, for the replies" until_ok 3 underlay_frag 3
 ip netns exec "${POD[1]}" python3 -m http.server 8001 --bind fd00:77::1 --directory "$T_TMP" >/dev/null 2>&1 &
 T_PIDS+=($!)
 fetch6() {
@@ -209,10 +215,10 @@ fetch6() {
   done
   return 1
 }
-# pod1's 1403-byte segments pass only once h2's "packet too big" has taught pod1 1303.
+# pod1's 1403-byte segments pass only once h2's "packet too big" has taught pod1 1280.
 check "TCP over IPv6 pod h1 -> pod h3, relayed by h2: 2 MB intact" fetch6
-check "  ... and 1303 bytes of IPv6 cross h1 -> h2 -> h3" \
-  bash -c 'grep -q " 0% packet loss" <<<"$1"' _ "$(big6 1 3 1255)"
+check "  ... and 1280 bytes of IPv6 cross h1 -> h2 -> h3" \
+  bash -c 'grep -q " 0% packet loss" <<<"$1"' _ "$(big6 1 3 1232)"
 
 for i in 1 2 3; do cnitool_on "${HOSTS[$i]}" "h$i" del "$NET" "${POD[$i]}" >/dev/null; done
 finish

@@ -213,4 +213,41 @@ Result<void> UdpSocket::never_fragment() {
   return ok();
 }
 
+Result<std::size_t> UdpSocket::send_fragmentable(std::span<const UdpOutgoing> out) {
+  if (out.empty()) return std::size_t{0};
+  int mode = 0;
+  socklen_t mode_len = sizeof mode;
+  if (::getsockopt(fd_, IPPROTO_IP, IP_MTU_DISCOVER, &mode, &mode_len) != 0) {
+    return sys_error("read IP_MTU_DISCOVER on UDP port " + std::to_string(local_port()));
+  }
+  const int dont = IP_PMTUDISC_DONT;
+  if (::setsockopt(fd_, IPPROTO_IP, IP_MTU_DISCOVER, &dont, sizeof dont) != 0) {
+    return sys_error("set IP_PMTUDISC_DONT on UDP port " + std::to_string(local_port()));
+  }
+  std::size_t sent = 0;
+  int failed = 0;
+  for (const auto& d : out) {
+    const sockaddr_in to = to_sockaddr(d.to);
+    const ssize_t n = ::sendto(fd_, d.bytes.data(), d.bytes.size(), MSG_DONTWAIT,
+                               reinterpret_cast<const sockaddr*>(&to), sizeof to);
+    if (n >= 0) {
+      ++sent;
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      break;  // a full socket buffer: the rest are dropped, as send() does
+    } else if (errno != ECONNREFUSED && errno != EHOSTUNREACH && errno != ENETUNREACH) {
+      failed = errno;
+      break;
+    }
+  }
+  // The socket's own mode back before anything else is sent, whatever happened above.
+  if (::setsockopt(fd_, IPPROTO_IP, IP_MTU_DISCOVER, &mode, sizeof mode) != 0) {
+    return sys_error("restore IP_MTU_DISCOVER on UDP port " + std::to_string(local_port()));
+  }
+  if (failed != 0) {
+    errno = failed;
+    return sys_error("send a datagram the path may fragment");
+  }
+  return sent;
+}
+
 }  // namespace weft

@@ -8,7 +8,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <vector>
 
 using namespace weft;
@@ -80,4 +82,29 @@ TEST_CASE("runs of datagrams leave as GSO messages and arrive as they were", "[r
   CHECK(drain(*c, to_c_sent.size(), runs) == to_c_sent);
   // With GRO the receiver got runs in one buffer (GSO sends stay whole over loopback).
   CHECK((runs > 0) == (gro && a->gso()));
+}
+
+TEST_CASE("datagrams the path may fragment go out, and the socket keeps its mode", "[udp]") {
+  const auto lo = IpAddress::v4(0x7f000001);
+  auto a = UdpSocket::bind(lo, 0);
+  auto b = UdpSocket::bind(lo, 0);
+  REQUIRE(a);
+  REQUIRE(b);
+  REQUIRE(a->never_fragment());
+  const UdpEndpoint to_b{lo, b->local_port()};
+  const auto big = datagram(1400, 7), small = datagram(100, 8);
+  const std::vector<UdpOutgoing> out{{big, to_b}, {small, to_b}};
+  auto sent = a->send_fragmentable(out);
+  REQUIRE(sent);
+  CHECK(*sent == 2);
+  int runs = 0;
+  const auto got = drain(*b, 2, runs);
+  REQUIRE(got.size() == 2);
+  CHECK(got[0] == big);
+  CHECK(got[1] == small);
+  // Back in never_fragment's mode (DF on everything else it sends).
+  int mode = -1;
+  socklen_t len = sizeof mode;
+  REQUIRE(::getsockopt(a->fd(), IPPROTO_IP, IP_MTU_DISCOVER, &mode, &len) == 0);
+  CHECK(mode == IP_PMTUDISC_PROBE);
 }

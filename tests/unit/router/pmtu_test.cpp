@@ -72,6 +72,27 @@ std::vector<std::uint8_t> frame6(std::size_t ip_len, std::vector<std::uint8_t> c
 
 }  // namespace
 
+TEST_CASE("IPv6 up to 1280 bytes is what every link carries", "[router][pmtu]") {
+  CHECK(ipv6_within_minimum_mtu(frame6(1280, {6})));
+  CHECK(ipv6_within_minimum_mtu(frame6(48, {59})));
+  CHECK_FALSE(ipv6_within_minimum_mtu(frame6(1281, {6})));
+  CHECK_FALSE(ipv6_within_minimum_mtu(frame(600, 0x4000, 6)));  // IPv4: fragmented or answered
+  auto runt = frame6(48, {59});
+  runt.resize(14 + 39);
+  CHECK_FALSE(ipv6_within_minimum_mtu(runt));
+  auto v4_in_v6_type = frame6(100, {6});
+  v4_in_v6_type[14] = 0x45;  // the ethertype says IPv6, the header does not
+  CHECK_FALSE(ipv6_within_minimum_mtu(v4_in_v6_type));
+}
+
+TEST_CASE("packet-too-big never says less than 1280", "[router][pmtu]") {
+  // A sleeve path of 1203 still carries 1280-byte IPv6 (its datagram fragmented on the way).
+  auto r = icmp6_packet_too_big(frame6(1403, {6}), 1203);
+  REQUIRE(r);
+  const std::uint8_t* icmp = r->data() + 14 + 40;
+  CHECK((icmp[4] << 24 | icmp[5] << 16 | icmp[6] << 8 | icmp[7]) == 1280);
+}
+
 TEST_CASE("an IPv6 packet too big gets packet-too-big with the MTU", "[router][pmtu]") {
   const auto f = frame6(1450, {6});
   auto r = icmp6_packet_too_big(f, 1303);

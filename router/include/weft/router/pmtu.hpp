@@ -22,8 +22,17 @@ namespace weft::router {
 std::optional<std::vector<std::uint8_t>> icmp_frag_needed(std::span<const std::uint8_t> frame,
                                                           std::uint16_t mtu);
 
+/// IPv6's minimum link MTU (RFC 8200 section 5): every link carries IPv6 packets this big.
+inline constexpr std::uint16_t kIpv6MinMtu = 1280;
+
+/// True for an Ethernet frame carrying an IPv6 packet of at most kIpv6MinMtu bytes. The sleeve
+/// is a link, so it carries such a packet over a path narrower than that too (its datagram
+/// goes without DF, for the underlay to fragment); hosts ignore "packet too big" below 1280.
+bool ipv6_within_minimum_mtu(std::span<const std::uint8_t> frame);
+
 /// For an Ethernet frame carrying IPv6 (which routers never fragment): the Ethernet frame to
 /// write back to its sender with ICMPv6 "packet too big" (RFC 4443 type 2) carrying `mtu`,
+/// or 1280 when `mtu` is below it (no link is narrower: see ipv6_within_minimum_mtu),
 /// from the packet's destination to its source, quoting as much of the packet as keeps the
 /// answer within IPv6's minimum MTU of 1280. nullopt for anything else, and for what
 /// RFC 4443 section 2.4 forbids answering: an ICMPv6 error (found through the extension

@@ -77,6 +77,12 @@ class UdpSocket {
   /// the kernel cached from ICMP (IP_PMTUDISC_PROBE): the caller sizes datagrams per peer
   /// (the sleeve probes each path). One over the device's own MTU is dropped (EMSGSIZE).
   Result<void> never_fragment();
+  /// Sends each datagram without DF, so this host or a router on the path may fragment it
+  /// (IP_PMTUDISC_DONT for these sends only; the socket's own mode comes back after). For
+  /// the rare datagram that must cross a path narrower than itself: the sleeve carries IPv6
+  /// packets of up to 1280 bytes, which every link must, over any path. Returns how many
+  /// went; a full socket buffer drops the rest.
+  Result<std::size_t> send_fragmentable(std::span<const UdpOutgoing> out);
 
  private:
   explicit UdpSocket(int fd) : fd_(fd) {}
