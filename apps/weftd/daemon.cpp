@@ -3,6 +3,7 @@
 
 #include "weft/api/status_text.hpp"
 #include "weft/base/files.hpp"
+#include "weft/base/host_port.hpp"
 #include "weft/base/log.hpp"
 #include "weft/base/process_metrics.hpp"
 #include "weft/version.hpp"
@@ -21,18 +22,16 @@ std::string hostname() {
 }
 
 Result<asio::ip::tcp::endpoint> parse_endpoint(const std::string& text) {
-  const auto colon = text.rfind(':');
-  boost::system::error_code ec;
-  if (colon != std::string::npos) {
-    auto addr = asio::ip::make_address(text.substr(0, colon), ec);
-    const std::string port = text.substr(colon + 1);
-    if (!ec && !port.empty() && port.size() <= 5 &&
-        port.find_first_not_of("0123456789") == std::string::npos && std::stoi(port) <= 65535) {
-      return asio::ip::tcp::endpoint(addr, static_cast<unsigned short>(std::stoi(port)));
-    }
+  auto hp = parse_host_port(text);
+  if (!hp || !hp->port) {
+    return Error(Errc::invalid_argument,
+                 "--api-tcp '" + text + "' is not ADDRESS:PORT (e.g. 127.0.0.1:6784) or 'off'" +
+                     (hp ? ": no port" : ": " + hp.error().message()));
   }
-  return Error(Errc::invalid_argument,
-               "--api-tcp '" + text + "' is not ADDRESS:PORT (e.g. 127.0.0.1:6784) or 'off'");
+  boost::system::error_code ec;
+  const auto addr = asio::ip::make_address(hp->host.to_string(), ec);
+  if (ec) return Error(Errc::invalid_argument, "--api-tcp '" + text + "': " + ec.message());
+  return asio::ip::tcp::endpoint(addr, *hp->port);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // corrects what others hold of it), and the server on the bridge's address, bound once the
 // bridge has one and bound again when it changes.
 #include "weft/api/status_text.hpp"
+#include "weft/base/host_port.hpp"
 #include "weft/base/log.hpp"
 #include "weft/gossip/mesh_runner.hpp"
 
@@ -52,28 +53,19 @@ std::string entry_key(const std::string& container, const dns::Name& name, const
 }
 
 Result<dns::ServerConfig> parse_listen(const std::string& text) {
-  dns::ServerConfig c;
-  std::string host = text;
-  if (const auto colon = text.rfind(':'); colon != std::string::npos) {
-    host = text.substr(0, colon);
-    const std::string port = text.substr(colon + 1);
-    if (port.empty() || port.size() > 5 ||
-        port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
-      return Error(Errc::invalid_argument, "--dns-listen '" + text + "': bad port");
-    }
-    c.port = static_cast<std::uint16_t>(std::stoi(port));
-  }
-  auto ip = IpAddress::parse(host);
-  if (ip && ip->is_unspecified()) {
+  const std::string want =
+      "--dns-listen '" + text + "' is not IPv4ADDRESS[:PORT] (e.g. 10.32.0.1:53)";
+  auto hp = parse_host_port(text);
+  if (!hp) return Error(Errc::invalid_argument, want + ": " + hp.error().message());
+  if (hp->host.is_unspecified()) {
     return Error(Errc::invalid_argument,
                  "--dns-listen '" + text +
                      "': give one address (the server answers from it and never forwards to it)");
   }
-  if (!ip || !ip->is_v4()) {
-    return Error(Errc::invalid_argument,
-                 "--dns-listen '" + text + "' is not IPv4ADDRESS[:PORT] (e.g. 10.32.0.1:53)");
-  }
-  c.address = *ip;
+  if (!hp->host.is_v4()) return Error(Errc::invalid_argument, want);
+  dns::ServerConfig c;
+  c.address = hp->host;
+  if (hp->port) c.port = *hp->port;
   return c;
 }
 

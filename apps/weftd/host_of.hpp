@@ -3,6 +3,7 @@
 // need it (a flood entry and a sleeve endpoint name the peer's host, not its port).
 #pragma once
 
+#include "weft/base/host_port.hpp"
 #include "weft/base/ip_address.hpp"
 
 #include <optional>
@@ -12,15 +13,9 @@ namespace weft::weftd {
 
 /// "198.18.0.2:6783" and "[fd00::2]:6783" give the address; anything else nullopt.
 inline std::optional<IpAddress> host_of(const std::string& address) {
-  std::string host = address;
-  if (!host.empty() && host.front() == '[') {
-    host = host.substr(1, host.find(']') == std::string::npos ? 0 : host.find(']') - 1);
-  } else if (const auto colon = host.rfind(':'); colon != std::string::npos) {
-    host.resize(colon);
-  }
-  auto ip = IpAddress::parse(host);
-  if (!ip) return std::nullopt;
-  return *ip;
+  auto hp = parse_host_port(address);
+  if (!hp) return std::nullopt;
+  return hp->host;
 }
 
 }  // namespace weft::weftd

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "upstreams.hpp"
 
+#include "weft/base/host_port.hpp"
+
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <fstream>
-#include <optional>
 #include <sstream>
 
 namespace weft::dns::detail {
@@ -22,37 +22,9 @@ Result<Upstream> parse_upstream(std::string_view text, std::string_view what) {
                                              "\": " + std::string(why) +
                                              " (want ADDRESS, ADDRESS:PORT or [IPv6]:PORT)");
   };
-  std::string_view host = text;
-  std::optional<std::string_view> port;
-  if (!text.empty() && text.front() == '[') {
-    const auto close = text.find(']');
-    if (close == std::string_view::npos) return bad("no closing ]");
-    host = text.substr(1, close - 1);
-    const auto rest = text.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest.front() != ':') return bad("expected :PORT after ]");
-      port = rest.substr(1);
-    }
-  } else if (const auto colon = text.find(':');
-             colon != std::string_view::npos &&
-             text.find(':', colon + 1) == std::string_view::npos) {
-    // One colon: IPv4 and a port. More: a bare IPv6 address.
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-  }
-  auto address = IpAddress::parse(host);
-  if (!address) return bad(address.error().message());
-  Upstream u{*address, 53, !port};
-  if (port) {
-    unsigned value = 0;
-    const auto [end, ec] = std::from_chars(port->data(), port->data() + port->size(), value);
-    if (port->empty() || ec != std::errc() || end != port->data() + port->size() || value == 0 ||
-        value > 65535) {
-      return bad("the port must be 1..65535");
-    }
-    u.port = static_cast<std::uint16_t>(value);
-  }
-  return u;
+  auto hp = parse_host_port(text);
+  if (!hp) return bad(hp.error().message());
+  return Upstream{hp->host, hp->port.value_or(53), !hp->port};
 }
 
 Result<void> check_resolv_conf(const std::filesystem::path& path) {
