@@ -242,9 +242,9 @@ void Daemon::mark_fastdp(api::RouterReport& r) const {
         c.overlay_reason = why->second;
         // The path to this peer may carry less than the pods' MTU (probed per link).
         const auto ip = host_of(c.address);
-        for (const auto& l : plan_.links) {
-          if (!ip || l.endpoint.ip != *ip) continue;
-          if (const auto pm = sleeve_->path_mtu(l.peer)) {
+        const auto peer = ip ? plan_.peer_at.find(*ip) : plan_.peer_at.end();
+        if (peer != plan_.peer_at.end()) {
+          if (const auto pm = sleeve_->path_mtu(peer->second)) {  // nullopt: relayed, no link
             c.mtu = std::min(c.mtu, pm->ip_mtu);
             c.path_mtu = std::string(router::to_string(pm->state));
           }
