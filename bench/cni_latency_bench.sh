@@ -14,15 +14,14 @@ export WEFT_BIN_DIR
 WEFT_BIN_DIR=$(cd "$build/bin" && pwd)
 . "$(dirname "$0")/../tests/netns/lib.sh"
 require_root_netns
-command -v cnitool >/dev/null || skip "cnitool is not installed (make deps)"
 for p in bridge host-local; do [ -x "/usr/lib/cni/$p" ] || skip "/usr/lib/cni/$p is missing"; done
 NET="weftlat$$"
 REF="reflat$$"
-trap 'rm -f /var/lib/cni/results/"$NET"-* /var/lib/cni/results/"$REF"-*; rm -rf /var/lib/cni/networks/"$REF"; cleanup' EXIT
+trap 'rm -rf /var/lib/cni/networks/"$REF"; cleanup' EXIT
 
 make_hosts 1
 H=${HOSTS[1]}
-cni_bin
+use_cni "$NET" "$REF"
 ln -sf /usr/lib/cni/bridge "$CNI_BIN/bridge"
 ln -sf /usr/lib/cni/host-local "$CNI_BIN/host-local"
 start_weftd "$H" h1 --ipalloc-init seed=h1

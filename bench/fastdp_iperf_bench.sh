@@ -23,12 +23,11 @@ export WEFT_BIN_DIR
 WEFT_BIN_DIR=$(cd "$build/bin" && pwd)
 . "$(dirname "$0")/../tests/netns/lib.sh"
 require_root_netns
-for c in cnitool iperf3; do command -v "$c" >/dev/null || skip "$c is not installed (make deps)"; done
+for c in iperf3; do command -v "$c" >/dev/null || skip "$c is not installed (make deps)"; done
 NET="weftbench$$"
-trap 'rm -f /var/lib/cni/results/"$NET"-*; cleanup' EXIT
 
 make_hosts 2
-cni_bin
+use_cni "$NET"
 for i in 1 2; do
   start_weftd "${HOSTS[$i]}" "h$i" --peer 198.18.0.1 --peer 198.18.0.2 --ipalloc-init seed=h1,h2
   wait_weftd "${HOSTS[$i]}" "h$i" || exit 1

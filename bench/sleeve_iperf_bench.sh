@@ -37,10 +37,7 @@ require_root_netns
 command -v iperf3 >/dev/null || skip "iperf3 is not installed (Debian package iperf3)"
 command -v fastd >/dev/null || skip "fastd is not installed (Debian package fastd)"
 command -v tincd >/dev/null || skip "tincd is not installed (Debian package tinc)"
-command -v cnitool >/dev/null || skip "cnitool is not installed (make deps builds it)"
-[ -x "$WEFT_BIN_DIR/weft-cni" ] || { echo "FAIL: $WEFT_BIN_DIR/weft-cni not built"; exit 1; }
 NET="weftsleeve$$"
-trap 'rm -f /var/lib/cni/results/"$NET"-*; cleanup' EXIT
 CLK_TCK=$(getconf CLK_TCK)
 RESULTS="$T_TMP/results.tsv"
 
@@ -256,7 +253,7 @@ measure() {
 }
 
 make_hosts 8
-cni_bin
+use_cni "$NET"
 head -c 32 /dev/urandom | base64 >"$T_TMP/password"  # one line, as README.md shows
 weft_pair weft-enc 1 2 e "sleeve mtu=1403 (encrypted" --password-file "$T_TMP/password"
 weft_pair weft-plain 3 4 n "sleeve mtu=1403 (fastdp off (--no-fastdp))" --no-fastdp

@@ -8,17 +8,13 @@
 # with weftd killed, ADD fails with code 11 and STATUS with code 50.
 . "$(dirname "$0")/lib.sh"
 require_root_netns
-command -v cnitool >/dev/null || skip "cnitool is not installed (make deps builds it)"
 for p in portmap tuning; do [ -x "/usr/lib/cni/$p" ] || skip "/usr/lib/cni/$p missing (apt-get install containernetworking-plugins)"; done
 for c in socat busybox iperf3; do command -v "$c" >/dev/null || skip "$c is not installed (make deps)"; done
-[ -x "$WEFT_BIN_DIR/weft-cni" ] || { echo "FAIL: $WEFT_BIN_DIR/weft-cni not built"; exit 1; }
 
 NET="wefttest$$"     # weft + portmap + tuning
 NETCHK="weftchk$$"   # weft (hairpin) + tuning + bandwidth, for CHECK
-# cnitool keeps results in /var/lib/cni/results; ours carry the network names above.
-trap 'rm -f /var/lib/cni/results/"$NET"-* /var/lib/cni/results/"$NETCHK"-*; cleanup' EXIT
 
-cni_bin
+use_cni "$NET" "$NETCHK"
 make_hosts 3
 declare -A PID
 for i in 1 2 3; do

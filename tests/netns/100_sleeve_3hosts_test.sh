@@ -9,14 +9,11 @@
 # blocked one way between h1 and h2 moves that pair to the sleeve and back.
 . "$(dirname "$0")/lib.sh"
 require_root_netns
-command -v cnitool >/dev/null || skip "cnitool is not installed (make deps builds it)"
 command -v tcpdump >/dev/null || skip "tcpdump is not installed"
-[ -x "$WEFT_BIN_DIR/weft-cni" ] || { echo "FAIL: $WEFT_BIN_DIR/weft-cni not built"; exit 1; }
 
 NET="weftslv$$"
-trap 'rm -f /var/lib/cni/results/"$NET"-*; cleanup' EXIT
 
-cni_bin
+use_cni "$NET"
 make_hosts 3
 # The cut: nothing passes between h1's and h3's switch ports.
 in_ns "$SWITCH" nft -f - <<EOF

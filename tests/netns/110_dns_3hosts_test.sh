@@ -10,15 +10,12 @@
 # CLI (dns-add, dns-lookup, dns-remove, status dns) and the metrics.
 . "$(dirname "$0")/lib.sh"
 require_root_netns
-command -v cnitool >/dev/null || skip "cnitool is not installed (make deps builds it)"
 for c in dig dnsmasq curl; do command -v "$c" >/dev/null || skip "$c is not installed (make deps)"; done
-[ -x "$WEFT_BIN_DIR/weft-cni" ] || { echo "FAIL: $WEFT_BIN_DIR/weft-cni not built"; exit 1; }
 
 NET="weftdns$$"     # weft alone
 NETH="weftdnsh$$"   # weft with "hostname": "shared": every pod also answers to shared.weft.local
-trap 'rm -f /var/lib/cni/results/"$NET"-* /var/lib/cni/results/"$NETH"-*; cleanup' EXIT
 
-cni_bin
+use_cni "$NET" "$NETH"
 make_hosts 4   # h4 is not a weft host: it runs the upstream dnsmasq
 UP=198.18.0.4
 cat >"$T_TMP/up.hosts" <<EOF

@@ -16,13 +16,10 @@
 # 1280 bytes cross the 1203-byte path whole, in datagrams the routers fragment.
 . "$(dirname "$0")/lib.sh"
 require_root_netns
-command -v cnitool >/dev/null || skip "cnitool is not installed (make deps builds it)"
-[ -x "$WEFT_BIN_DIR/weft-cni" ] || { echo "FAIL: $WEFT_BIN_DIR/weft-cni not built"; exit 1; }
 
 NET="weftpmtu$$"
-trap 'rm -f /var/lib/cni/results/"$NET"-*; cleanup' EXIT
 
-cni_bin
+use_cni "$NET"
 make_hosts 2
 ns_add r1
 R1=$NS

@@ -27,7 +27,7 @@ require_root_netns() {
 }
 
 cleanup() {
-  local pid ns
+  local pid ns net
   for pid in "${T_PIDS[@]}"; do
     kill -TERM "$pid" 2>/dev/null
   done
@@ -37,6 +37,7 @@ cleanup() {
     wait "$pid" 2>/dev/null
   done
   for ns in "${T_NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  for net in "${T_CNI_NETS[@]}"; do rm -f /var/lib/cni/results/"$net"-*; done
   if [ "${KEEP:-0}" = 1 ]; then echo "KEEP=1: logs in $T_TMP"; else rm -rf "$T_TMP"; fi
 }
 trap cleanup EXIT
@@ -138,6 +139,17 @@ attach_pod() {
 
 # cni_bin: a CNI_PATH directory in $T_TMP with weft (-> weft-cni) and the reference plugins
 # portmap, tuning and bandwidth; sets CNI_BIN. cnitool is the upstream client (make deps builds it).
+# use_cni NET...: this script drives weft-cni through the upstream cnitool. Skips without
+# cnitool, fails without a built weft-cni, links the plugins (cni_bin), and has cleanup
+# remove what cnitool keeps for the networks NET... (/var/lib/cni/results/NET-*).
+T_CNI_NETS=()
+use_cni() {
+  command -v cnitool >/dev/null || skip "cnitool is not installed (make deps builds it)"
+  [ -x "$WEFT_BIN_DIR/weft-cni" ] || { echo "FAIL: $WEFT_BIN_DIR/weft-cni not built"; exit 1; }
+  T_CNI_NETS+=("$@")
+  cni_bin
+}
+
 cni_bin() {
   CNI_BIN="$T_TMP/cni-bin"
   mkdir -p "$CNI_BIN"
