@@ -79,8 +79,9 @@ struct Sleeve::LinkState {
   router::PathMtuProber pmtu;
   LinkStats stats;
   LinkStats published;
-  std::uint64_t published_probes = 0, published_searches = 0;
+  std::uint64_t published_probes = 0, published_searches = 0, published_hints = 0;
   std::size_t logged_limit = 0;  // the path MTU last logged (0: none yet)
+  std::uint64_t logged_hints = 0;
   router::PathMtuProber::State logged_state = router::PathMtuProber::State::probing;
   bool warned = false;
   bool probe_warned = false;
@@ -118,6 +119,9 @@ Result<void> Sleeve::start(netlink::Netlink& nl, const std::string& bridge, std:
   // receiver reassembly and many firewalls drop them, and a cached MTU below a GSO
   // message's segment size makes the kernel refuse the whole message.
   if (auto r = udp->never_fragment(); !r) return r.error();
+  // Routers' "fragmentation needed" then starts a path check at once (a hint: the probes
+  // decide). Without it, a path that shrank is found at the next 10 s check.
+  if (auto r = udp->report_path_errors(); !r) log::warn("sleeve: {}", r.error().message());
   tap_.emplace(std::move(*tap));
   udp_.emplace(std::move(*udp));
   frame_buf_.resize(kMaxRead);
@@ -165,6 +169,8 @@ void Sleeve::update(const std::vector<Link>& links, std::set<PeerName> sleeve_pe
       state->logged_state = it->second->logged_state;
       state->published_probes = state->pmtu.probes_sent();
       state->published_searches = state->pmtu.searches();
+      state->published_hints = state->pmtu.hints_taken();
+      state->logged_hints = state->pmtu.hints_taken();
     }
     next[l.peer] = std::move(state);
   }
@@ -182,11 +188,29 @@ std::optional<Sleeve::PathMtu> Sleeve::path_mtu(PeerName peer) const {
   return PathMtu{l.pmtu.limit(), l.ip_mtu(), l.pmtu.state()};
 }
 
+void Sleeve::take_path_hints(TimePoint t) {
+  for (const auto& report : udp_->take_path_reports()) {
+    for (auto& [peer, l] : links_) {
+      if (l->link.endpoint != report.to) continue;
+      // The router's MTU is of IP: the datagram is that less the IPv4 and UDP headers.
+      l->pmtu.hint(report.mtu > 28 ? report.mtu - 28u : 0, t);  // logged in probe_paths
+    }
+  }
+}
+
 void Sleeve::probe_paths() {
   if (!probe_timer_ || stopping_) return;
   const TimePoint t = now();
+  if (udp_ && udp_->path_errors_waiting()) take_path_hints(t);
   for (auto& [peer, l] : links_) {
     for (const auto& p : l->pmtu.due(t)) send_probe(*l, p, t);
+    if (l->pmtu.hints_taken() != l->logged_hints) {
+      l->logged_hints = l->pmtu.hints_taken();
+      log::info(
+          "sleeve: a router says the path to {} carries {}-byte datagrams, below {}: "
+          "checking it",
+          peer.to_string(), l->pmtu.last_hint(), l->pmtu.limit());
+    }
     const auto state = l->pmtu.state();
     if (state != router::PathMtuProber::State::probing &&
         (state != l->logged_state || l->pmtu.limit() != l->logged_limit)) {
@@ -424,6 +448,7 @@ void Sleeve::read_udp() {
                           if (ec || stopping_ || !udp_) return;
                           for (int turn = 0; turn < 4; ++turn) {
                             auto n = udp_->receive(slots_);
+                            if (udp_->path_errors_waiting()) take_path_hints(now());
                             if (!n) {
                               log::error("sleeve: {}", n.error().message());
                               break;
@@ -541,6 +566,10 @@ void Sleeve::publish_metrics() {
         "Path MTU searches: the limit went unanswered (a narrower path, or a peer that "
         "answers no probes).",
         {{"peer", p}}, l->pmtu.searches(), l->published_searches);
+    add("weft_sleeve_pmtu_hints_total",
+        "Routers' ICMP 'fragmentation needed' for datagrams to the peer that brought a path "
+        "check forward.",
+        {{"peer", p}}, l->pmtu.hints_taken(), l->published_hints);
     metrics_
         .gauge("weft_sleeve_path_mtu",
                "The largest IP packet the sleeve carries to the peer unfragmented (path MTU "

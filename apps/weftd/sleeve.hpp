@@ -88,6 +88,8 @@ class Sleeve {
                   TimePoint now);
   /// Sends the path MTU probes that are due, every 100 ms.
   void probe_paths();
+  /// Routers' "fragmentation needed" for our datagrams, as hints to the links' probers.
+  void take_path_hints(TimePoint now);
   void send_probe(LinkState& l, const router::PathMtuProbe& probe, TimePoint now);
   /// "Fragmentation needed" for a frame too big for its link: to the local pod that sent it,
   /// or back over the sleeve to the peer it came from. Returns the reason the frame is

@@ -39,6 +39,27 @@ void PathMtuProber::acked(std::uint32_t id, std::size_t size, TimePoint /*now*/)
   }
 }
 
+bool PathMtuProber::hint(std::size_t datagram, TimePoint now) {
+  if (!started_ || datagram >= limit_) return false;
+  last_hint_ = datagram;
+  if (searching_ || !round_.empty()) {
+    // A check, or a search up from the limit, is running: it may settle on a limit the path
+    // no longer carries, so the hint is kept for when it does.
+    hint_pending_ = true;
+    return false;
+  }
+  return take_hint(now);
+}
+
+bool PathMtuProber::take_hint(TimePoint now) {
+  hint_pending_ = false;
+  if (hints_taken_ > 0 && now < hint_quiet_until_) return false;
+  hint_quiet_until_ = now + std::chrono::seconds(1);
+  next_round_ = std::min(next_round_, now);
+  ++hints_taken_;
+  return true;
+}
+
 std::vector<std::size_t> PathMtuProber::round_sizes() const {
   std::vector<std::size_t> sizes;
   // A check probes the limit and, below the ceiling, sizes up to it: a path that grew, or
@@ -88,6 +109,7 @@ void PathMtuProber::end_round(TimePoint now) {
     searching_ = false;
     state_ = state;
     next_round_ = now + timing_.recheck;
+    if (hint_pending_) take_hint(now);
   };
   if (!searching_) {
     if (answered.empty() || *answered.rbegin() < limit_) {
@@ -100,6 +122,7 @@ void PathMtuProber::end_round(TimePoint now) {
       searching_ = true;
       state_ = State::probing;
       ++searches_;
+      hint_pending_ = false;  // this search is what a hint would have started
       lo_ = 0;
       hi_ = limit_;  // tried again: both copies may have been lost
       next_round_ = now;

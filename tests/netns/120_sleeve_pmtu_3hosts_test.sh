@@ -13,7 +13,8 @@
 # "fragmentation needed" with the path's MTU, from its own host (h2 -> h3) or from the relay
 # (h1 -> h2 -> h3); TCP between pods then carries a blob intact either way. The same over
 # IPv6 with ICMPv6 "packet too big", which never says less than 1280: IPv6 packets of up to
-# 1280 bytes cross the 1203-byte path whole, in datagrams the routers fragment.
+# 1280 bytes cross the 1203-byte path whole, in datagrams the routers fragment. Last, the
+# middle link shrinks under traffic: the router's ICMP makes h2 check its path at once.
 . "$(dirname "$0")/lib.sh"
 require_root_netns
 
@@ -216,6 +217,20 @@ fetch6() {
 check "TCP over IPv6 pod h1 -> pod h3, relayed by h2: 2 MB intact" fetch6
 check "  ... and 1280 bytes of IPv6 cross h1 -> h2 -> h3" \
   bash -c 'grep -q " 0% packet loss" <<<"$1"' _ "$(big6 1 3 1232)"
+
+# The middle link shrinks to 1200 while pods talk. The first datagram over it that is too
+# big gets the router's "fragmentation needed" back; h2 takes it as a hint (it is not
+# authenticated) and checks the path at once instead of at its next 10 s check.
+ip -n "$R1" link set eth1 mtu 1200
+ip -n "$R2" link set eth1 mtu 1200
+in_ns "${POD[2]}" ping -M do -s 1175 -c 3 -i 0.2 -W 1 "${IP[3]}" >/dev/null 2>&1
+hinted() { test "$(metric 2 "weft_sleeve_pmtu_hints_total{peer=\"$h3name\"}")" -ge 1 2>/dev/null; }
+check "h2 takes the router's ICMP as a hint to check its path to h3 (its metric)" until_ok 3 hinted
+check "  ... and its log says so" grep -q "a router says the path to .* carries 1172-byte datagrams" \
+  "$T_TMP/h2.log"
+check "  ... and probes find the narrower path: mtu=1103" \
+  until_ok 10 conns_say 2 "(h3) sleeve mtu=1103 $WHY pmtu=verified"
+check "  ... which pods then cross" until_ok 5 bash -c 'grep -q " 0% packet loss" <<<"$(ip netns exec "$1" ping -M do -s 1075 -c 2 -i 0.3 -W 2 "$2" 2>&1)"' _ "${POD[2]}" "${IP[3]}"
 
 for i in 1 2 3; do cnitool_on "${HOSTS[$i]}" "h$i" del "$NET" "${POD[$i]}" >/dev/null; done
 finish

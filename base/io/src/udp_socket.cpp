@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
+#include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <string>
@@ -23,6 +24,12 @@ constexpr std::size_t kGsoBytes = 65000;
 Error sys_error(const std::string& what, const std::string& hint = {}) {
   return Error(Errc::io_error,
                what + ": " + std::strerror(errno) + (hint.empty() ? "" : ": " + hint));
+}
+
+// What an ICMP error queued under IP_RECVERR makes a receive or send report once.
+bool is_icmp_error(int err) {
+  return err == EMSGSIZE || err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH ||
+         err == EHOSTDOWN || err == ENETDOWN || err == EPROTO;
 }
 
 sockaddr_in to_sockaddr(const UdpEndpoint& e) {
@@ -80,6 +87,7 @@ UdpSocket& UdpSocket::operator=(UdpSocket&& o) noexcept {
     fd_ = std::exchange(o.fd_, -1);
     gso_ = o.gso_;
     gro_ = o.gro_;
+    errors_waiting_ = o.errors_waiting_;
   }
   return *this;
 }
@@ -112,9 +120,19 @@ Result<std::size_t> UdpSocket::receive(std::span<UdpSlot> slots) {
       msgs[i].msg_hdr.msg_controllen = sizeof control[i];
     }
   }
-  const int got = ::recvmmsg(fd_, msgs, static_cast<unsigned>(n), MSG_DONTWAIT, nullptr);
+  int got = ::recvmmsg(fd_, msgs, static_cast<unsigned>(n), MSG_DONTWAIT, nullptr);
+  if (got < 0 && is_icmp_error(errno)) {
+    // With IP_RECVERR, an ICMP error queued for us is reported once, ahead of any datagram
+    // waiting: note it (take_path_reports reads it) and read the datagrams.
+    errors_waiting_ = true;
+    got = ::recvmmsg(fd_, msgs, static_cast<unsigned>(n), MSG_DONTWAIT, nullptr);
+  }
   if (got < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return std::size_t{0};
+    if (is_icmp_error(errno)) {
+      errors_waiting_ = true;
+      return std::size_t{0};
+    }
     return sys_error("receive sleeve datagrams");
   }
   for (int i = 0; i < got; ++i) {
@@ -139,6 +157,7 @@ Result<std::size_t> UdpSocket::receive(std::span<UdpSlot> slots) {
 
 Result<std::size_t> UdpSocket::send(std::span<const UdpOutgoing> out) {
   std::size_t sent = 0;
+  bool retried = false;
   while (sent < out.size()) {
     // One message per run of datagrams to the same peer that UDP GSO can carry: all but the
     // last of one size, the last no larger, at most kGsoSegments and 64 KiB. The kernel cuts
@@ -192,6 +211,13 @@ Result<std::size_t> UdpSocket::send(std::span<const UdpOutgoing> out) {
         gso_ = false;
         continue;
       }
+      // An ICMP error queued under IP_RECVERR is reported once, by whatever call comes
+      // next: note it and send again (the first message was not sent).
+      if (is_icmp_error(errno) && !retried) {
+        errors_waiting_ = true;
+        retried = true;
+        continue;
+      }
       // One unreachable peer (ICMP feedback) must not stop the others' datagrams.
       if (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH ||
           errno == EMSGSIZE) {
@@ -226,18 +252,24 @@ Result<std::size_t> UdpSocket::send_fragmentable(std::span<const UdpOutgoing> ou
   }
   std::size_t sent = 0;
   int failed = 0;
-  for (const auto& d : out) {
-    const sockaddr_in to = to_sockaddr(d.to);
-    const ssize_t n = ::sendto(fd_, d.bytes.data(), d.bytes.size(), MSG_DONTWAIT,
+  bool retried = false;
+  for (std::size_t i = 0; i < out.size();) {
+    const sockaddr_in to = to_sockaddr(out[i].to);
+    const ssize_t n = ::sendto(fd_, out[i].bytes.data(), out[i].bytes.size(), MSG_DONTWAIT,
                                reinterpret_cast<const sockaddr*>(&to), sizeof to);
     if (n >= 0) {
       ++sent;
     } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
       break;  // a full socket buffer: the rest are dropped, as send() does
+    } else if (is_icmp_error(errno) && !retried) {
+      errors_waiting_ = true;  // a queued ICMP error, reported once (see send)
+      retried = true;
+      continue;  // the same datagram again
     } else if (errno != ECONNREFUSED && errno != EHOSTUNREACH && errno != ENETUNREACH) {
       failed = errno;
       break;
     }
+    ++i;
   }
   // The socket's own mode back before anything else is sent, whatever happened above.
   if (::setsockopt(fd_, IPPROTO_IP, IP_MTU_DISCOVER, &mode, sizeof mode) != 0) {
@@ -248,6 +280,47 @@ Result<std::size_t> UdpSocket::send_fragmentable(std::span<const UdpOutgoing> ou
     return sys_error("send a datagram the path may fragment");
   }
   return sent;
+}
+
+Result<void> UdpSocket::report_path_errors() {
+  const int on = 1;
+  if (::setsockopt(fd_, IPPROTO_IP, IP_RECVERR, &on, sizeof on) != 0) {
+    return sys_error("set IP_RECVERR on UDP port " + std::to_string(local_port()));
+  }
+  return ok();
+}
+
+std::vector<UdpPathReport> UdpSocket::take_path_reports() {
+  std::vector<UdpPathReport> out;
+  errors_waiting_ = false;
+  // Bounded: the queue is at most the socket's receive buffer of small entries.
+  for (int i = 0; i < 256; ++i) {
+    std::uint8_t head[64];  // the start of the datagram the error is about (unused)
+    iovec iov{head, sizeof head};
+    sockaddr_in to{};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(sock_extended_err) + sizeof(sockaddr_in))];
+    msghdr m{};
+    m.msg_name = &to;
+    m.msg_namelen = sizeof to;
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = control;
+    m.msg_controllen = sizeof control;
+    if (::recvmsg(fd_, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) break;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
+      if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_RECVERR ||
+          c->cmsg_len < CMSG_LEN(sizeof(sock_extended_err))) {
+        continue;
+      }
+      sock_extended_err e{};
+      std::memcpy(&e, CMSG_DATA(c), sizeof e);
+      if (e.ee_origin == SO_EE_ORIGIN_ICMP && e.ee_type == 3 /* unreachable */ &&
+          e.ee_code == 4 /* fragmentation needed */ && e.ee_info >= 68 && e.ee_info <= 65535) {
+        out.push_back({from_sockaddr(to), static_cast<std::uint16_t>(e.ee_info)});
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace weft

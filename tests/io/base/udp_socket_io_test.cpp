@@ -43,6 +43,15 @@ std::vector<std::vector<std::uint8_t>> drain(UdpSocket& s, std::size_t want, int
   return got;
 }
 
+const IpAddress kLoopback = IpAddress::v4(0x7f000001);
+
+// A socket on loopback, port chosen by the kernel.
+UdpSocket bound() {
+  auto s = UdpSocket::bind(kLoopback, 0);
+  REQUIRE(s);
+  return std::move(*s);
+}
+
 }  // namespace
 
 TEST_CASE("runs of datagrams leave as GSO messages and arrive as they were", "[router][udp]") {
@@ -85,26 +94,43 @@ TEST_CASE("runs of datagrams leave as GSO messages and arrive as they were", "[r
 }
 
 TEST_CASE("datagrams the path may fragment go out, and the socket keeps its mode", "[udp]") {
-  const auto lo = IpAddress::v4(0x7f000001);
-  auto a = UdpSocket::bind(lo, 0);
-  auto b = UdpSocket::bind(lo, 0);
-  REQUIRE(a);
-  REQUIRE(b);
-  REQUIRE(a->never_fragment());
-  const UdpEndpoint to_b{lo, b->local_port()};
+  auto a = bound();
+  auto b = bound();
+  REQUIRE(a.never_fragment());
+  const UdpEndpoint to_b{kLoopback, b.local_port()};
   const auto big = datagram(1400, 7), small = datagram(100, 8);
   const std::vector<UdpOutgoing> out{{big, to_b}, {small, to_b}};
-  auto sent = a->send_fragmentable(out);
+  auto sent = a.send_fragmentable(out);
   REQUIRE(sent);
   CHECK(*sent == 2);
   int runs = 0;
-  const auto got = drain(*b, 2, runs);
+  const auto got = drain(b, 2, runs);
   REQUIRE(got.size() == 2);
   CHECK(got[0] == big);
   CHECK(got[1] == small);
   // Back in never_fragment's mode (DF on everything else it sends).
   int mode = -1;
   socklen_t len = sizeof mode;
-  REQUIRE(::getsockopt(a->fd(), IPPROTO_IP, IP_MTU_DISCOVER, &mode, &len) == 0);
+  REQUIRE(::getsockopt(a.fd(), IPPROTO_IP, IP_MTU_DISCOVER, &mode, &len) == 0);
   CHECK(mode == IP_PMTUDISC_PROBE);
+}
+
+TEST_CASE("an ICMP error for a sent datagram is noted, and receiving goes on", "[udp]") {
+  auto a = bound();
+  auto c = bound();
+  REQUIRE(a.report_path_errors());
+  const std::uint16_t closed_port = bound().local_port();  // closed again at once
+  // To a port nobody holds: loopback answers ICMP port unreachable, queued for `a`.
+  const auto d = datagram(100, 3);
+  const std::vector<UdpOutgoing> out{{d, {kLoopback, closed_port}}};
+  REQUIRE(a.send(out));
+  const std::vector<UdpOutgoing> back{{d, {kLoopback, a.local_port()}}};
+  REQUIRE(c.send(back));
+  int runs = 0;
+  const auto got = drain(a, 1, runs);  // the error is reported first, then the datagram
+  REQUIRE(got.size() == 1);
+  CHECK(got[0] == d);
+  CHECK(a.path_errors_waiting());
+  CHECK(a.take_path_reports().empty());  // not "fragmentation needed": nothing to report
+  CHECK_FALSE(a.path_errors_waiting());
 }

@@ -201,3 +201,72 @@ TEST_CASE("control records round-trip and refuse what they do not know", "[route
   const SleeveRecord control{weft::PeerName(5), weft::PeerName(), 1, bytes};
   CHECK(is_sleeve_control(control));
 }
+
+TEST_CASE("a router's 'fragmentation needed' brings the next check forward", "[router][pmtu]") {
+  PathSim sim;
+  sim.run_for(1s);  // verified at the ceiling
+  REQUIRE(sim.prober.state() == PathMtuProber::State::verified);
+  sim.mtu = 1272;                                   // the path shrinks; the recheck is ~9 s away
+  CHECK_FALSE(sim.prober.hint(kCeiling, sim.now));  // not below the limit: nothing to do
+  CHECK(sim.prober.hint(1272, sim.now));
+  CHECK(sim.prober.hints_taken() == 1);
+  sim.run_for(100ms);
+  CHECK(sim.prober.probes_sent() > 2);  // the check went out at once
+  sim.run_for(1s);
+  CHECK(sim.prober.state() == PathMtuProber::State::probing);  // the check failed: a search
+  CHECK(sim.prober.searches() == 1);
+  CHECK_FALSE(sim.prober.hint(1000, sim.now));  // searching: the probes are already at it
+  sim.run_for(6s);
+  CHECK(sim.prober.state() == PathMtuProber::State::verified);
+  CHECK(sim.prober.limit() == 1272);  // found by probes, as without the hint
+}
+
+TEST_CASE("hints bring a check forward at most once a second", "[router][pmtu]") {
+  PathSim sim;
+  sim.run_for(1s);
+  REQUIRE(sim.prober.state() == PathMtuProber::State::verified);
+  // A forged "fragmentation needed" (the path is as wide as ever): one check, answered.
+  CHECK(sim.prober.hint(600, sim.now));
+  sim.run_for(200ms);
+  CHECK(sim.prober.state() == PathMtuProber::State::verified);
+  CHECK(sim.prober.limit() == kCeiling);
+  CHECK(sim.prober.searches() == 0);
+  CHECK_FALSE(sim.prober.hint(600, sim.now));  // within the second
+  sim.run_for(1s);
+  CHECK(sim.prober.hint(600, sim.now));
+  CHECK(sim.prober.hints_taken() == 2);
+}
+
+TEST_CASE("a hint before the first check does nothing", "[router][pmtu]") {
+  PathMtuProber p(kCeiling, 1);
+  CHECK_FALSE(p.hint(1000, kEpoch));
+  CHECK(p.hints_taken() == 0);
+}
+
+TEST_CASE("a hint that comes while a round runs is taken when it settles", "[router][pmtu]") {
+  PathSim sim;
+  sim.mtu = 1372;
+  sim.run_for(8s);  // found: 1372, below the ceiling
+  REQUIRE(sim.prober.state() == PathMtuProber::State::verified);
+  REQUIRE(sim.prober.limit() == 1372);
+  // The recheck probes the limit and sizes up to the ceiling; those above go unanswered, so
+  // its rounds last their whole second. The path shrinks during one.
+  while (true) {
+    const auto probes = sim.prober.due(sim.now);
+    for (const auto& p : probes) {
+      if (p.size <= sim.mtu) sim.prober.acked(p.id, p.size, sim.now + 20ms);
+    }
+    sim.now += 100ms;
+    if (!probes.empty()) break;
+  }
+  sim.mtu = 1272;
+  CHECK_FALSE(sim.prober.hint(1272, sim.now));  // kept for later
+  CHECK(sim.prober.hints_taken() == 0);
+  const auto searches = sim.prober.searches();
+  sim.run_for(4s);  // the recheck settles (its probe of 1372 passed before the shrink)...
+  CHECK(sim.prober.hints_taken() == 1);
+  CHECK(sim.prober.searches() == searches + 1);  // ... and a check right after finds it
+  sim.run_for(6s);
+  CHECK(sim.prober.limit() == 1272);
+  CHECK(sim.prober.state() == PathMtuProber::State::verified);
+}

@@ -3,7 +3,9 @@
 // reaches a peer whole, found by sending it probes of chosen sizes with DF set and seeing
 // which ones it acknowledges (the socket sends with DF and never fragments). Nothing depends
 // on ICMP from the path: a switch or tunnel that
-// drops big packets silently is found the same way as a router that answers.
+// drops big packets silently is found the same way as a router that answers. A router's
+// "fragmentation needed" (unauthenticated, so a hint and never a limit) only brings the next
+// check forward, so a path that shrank is searched at once rather than at the recheck.
 //
 //   - Starts optimistic: data uses this host's own limit (`ceiling`, its underlay MTU - 28)
 //     while the first check (after `first`) probes exactly that. On the usual path it is answered
@@ -67,6 +69,12 @@ class PathMtuProber {
   [[nodiscard]] std::vector<PathMtuProbe> due(TimePoint now);
   /// An answer from the peer; ignored unless it matches a probe of the running round.
   void acked(std::uint32_t id, std::size_t size, TimePoint now);
+  /// A router on the path said (ICMP "fragmentation needed") that it passes datagrams of at
+  /// most `datagram` bytes. Below the limit, the next check is due now instead of at the
+  /// recheck (or, while a round runs, as soon as it settles), at most once a second (a
+  /// forged or repeated ICMP costs at most a check a second); the probes decide, as always.
+  /// True when it brought the check forward now.
+  bool hint(std::size_t datagram, TimePoint now);
 
   /// The largest datagram data may use now.
   [[nodiscard]] std::size_t limit() const noexcept { return limit_; }
@@ -75,6 +83,9 @@ class PathMtuProber {
   [[nodiscard]] std::uint64_t probes_sent() const noexcept { return probes_sent_; }
   /// Searches begun (the first check failing, or a settled limit failing a recheck).
   [[nodiscard]] std::uint64_t searches() const noexcept { return searches_; }
+  /// Hints that brought a check forward, and the datagram size the last hint gave.
+  [[nodiscard]] std::uint64_t hints_taken() const noexcept { return hints_taken_; }
+  [[nodiscard]] std::size_t last_hint() const noexcept { return last_hint_; }
 
  private:
   struct Sent {
@@ -82,6 +93,7 @@ class PathMtuProber {
     bool answered = false;
   };
   void start_round(TimePoint now, std::vector<PathMtuProbe>& out);
+  bool take_hint(TimePoint now);
   void end_round(TimePoint now);
   [[nodiscard]] std::vector<std::size_t> round_sizes() const;
   [[nodiscard]] bool round_answered() const;
@@ -100,6 +112,10 @@ class PathMtuProber {
   TimePoint next_round_{};
   std::uint64_t probes_sent_ = 0;
   std::uint64_t searches_ = 0;
+  std::uint64_t hints_taken_ = 0;
+  TimePoint hint_quiet_until_{};
+  bool hint_pending_ = false;  // a hint came while a round ran: check when it settles
+  std::size_t last_hint_ = 0;
 };
 
 std::string_view to_string(PathMtuProber::State state) noexcept;

@@ -41,6 +41,12 @@ void for_each_datagram(UdpSlot& slot, F&& f) {
   }
 }
 
+/// An ICMP "fragmentation needed" the kernel matched to a datagram this socket sent.
+struct UdpPathReport {
+  UdpEndpoint to;         ///< where that datagram was going
+  std::uint16_t mtu = 0;  ///< the next-hop MTU the router gave (bytes of IP)
+};
+
 struct UdpOutgoing {
   std::span<const std::uint8_t> bytes;
   UdpEndpoint to;
@@ -53,7 +59,11 @@ class UdpSocket {
   /// With `gro`, asks for UDP GRO where the kernel has it (gro()): slots must then hold
   /// 64 KiB.
   static Result<UdpSocket> bind(const IpAddress& host, std::uint16_t port, bool gro = false);
-  UdpSocket(UdpSocket&& o) noexcept : fd_(std::exchange(o.fd_, -1)), gso_(o.gso_), gro_(o.gro_) {}
+  UdpSocket(UdpSocket&& o) noexcept
+      : fd_(std::exchange(o.fd_, -1)),
+        gso_(o.gso_),
+        gro_(o.gro_),
+        errors_waiting_(o.errors_waiting_) {}
   UdpSocket& operator=(UdpSocket&& o) noexcept;
   UdpSocket(const UdpSocket&) = delete;
   UdpSocket& operator=(const UdpSocket&) = delete;
@@ -84,11 +94,21 @@ class UdpSocket {
   /// went; a full socket buffer drops the rest.
   Result<std::size_t> send_fragmentable(std::span<const UdpOutgoing> out);
 
+  /// Has the kernel queue the ICMP errors routers send about this socket's datagrams
+  /// (IP_RECVERR). receive() then notes when one is waiting (path_errors_waiting()) instead
+  /// of failing on it, and take_path_reports() reads them.
+  Result<void> report_path_errors();
+  [[nodiscard]] bool path_errors_waiting() const noexcept { return errors_waiting_; }
+  /// Drains the socket's error queue; returns its "fragmentation needed" reports. They are
+  /// not authenticated: hints for probing, never limits.
+  std::vector<UdpPathReport> take_path_reports();
+
  private:
   explicit UdpSocket(int fd) : fd_(fd) {}
   int fd_ = -1;
   bool gso_ = false;
   bool gro_ = false;
+  bool errors_waiting_ = false;
 };
 
 }  // namespace weft
