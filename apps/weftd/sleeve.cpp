@@ -201,7 +201,8 @@ void Sleeve::take_path_hints(TimePoint t) {
 void Sleeve::probe_paths() {
   if (!probe_timer_ || stopping_) return;
   const TimePoint t = now();
-  if (udp_ && udp_->path_errors_waiting()) take_path_hints(t);
+  // Every tick, flagged or not: an error a partly successful send consumed is not flagged.
+  if (udp_) take_path_hints(t);
   for (auto& [peer, l] : links_) {
     for (const auto& p : l->pmtu.due(t)) send_probe(*l, p, t);
     if (l->pmtu.hints_taken() != l->logged_hints) {
@@ -586,8 +587,8 @@ void Sleeve::publish_metrics() {
       "IPv4 packets without DF cut into fragments to fit a peer's path MTU.", {}, fragmented_,
       published_fragmented_);
   add("weft_sleeve_underlay_fragmented_total",
-      "IPv6 packets of up to 1280 bytes sent without DF over a path narrower than that, for "
-      "the underlay to fragment.",
+      "IPv6 packets of up to 1280 bytes sealed to go without DF over a path narrower than "
+      "that, for the underlay to fragment.",
       {}, outer_fragmented_, published_outer_fragmented_);
   for (auto& [reason, n] : drops_) {
     metrics_

@@ -41,19 +41,21 @@ void PathMtuProber::acked(std::uint32_t id, std::size_t size, TimePoint /*now*/)
 
 bool PathMtuProber::hint(std::size_t datagram, TimePoint now) {
   if (!started_ || datagram >= limit_) return false;
-  last_hint_ = datagram;
   if (searching_ || !round_.empty()) {
-    // A check, or a search up from the limit, is running: it may settle on a limit the path
-    // no longer carries, so the hint is kept for when it does.
-    hint_pending_ = true;
+    // A check, or a search, is running: it may settle on a limit the path no longer
+    // carries, so the smallest size heard is kept and weighed when it settles. (A search
+    // down draws such ICMP from its own probes above the path; those are then not below
+    // the limit it settles on.)
+    pending_hint_ = pending_hint_ == 0 ? datagram : std::min(pending_hint_, datagram);
     return false;
   }
-  return take_hint(now);
+  return take_hint(datagram, now);
 }
 
-bool PathMtuProber::take_hint(TimePoint now) {
-  hint_pending_ = false;
+bool PathMtuProber::take_hint(std::size_t datagram, TimePoint now) {
+  pending_hint_ = 0;
   if (hints_taken_ > 0 && now < hint_quiet_until_) return false;
+  last_hint_ = datagram;
   hint_quiet_until_ = now + std::chrono::seconds(1);
   next_round_ = std::min(next_round_, now);
   ++hints_taken_;
@@ -109,7 +111,8 @@ void PathMtuProber::end_round(TimePoint now) {
     searching_ = false;
     state_ = state;
     next_round_ = now + timing_.recheck;
-    if (hint_pending_) take_hint(now);
+    if (pending_hint_ != 0 && pending_hint_ < limit_) take_hint(pending_hint_, now);
+    pending_hint_ = 0;
   };
   if (!searching_) {
     if (answered.empty() || *answered.rbegin() < limit_) {
@@ -122,7 +125,6 @@ void PathMtuProber::end_round(TimePoint now) {
       searching_ = true;
       state_ = State::probing;
       ++searches_;
-      hint_pending_ = false;  // this search is what a hint would have started
       lo_ = 0;
       hi_ = limit_;  // tried again: both copies may have been lost
       next_round_ = now;

@@ -120,19 +120,18 @@ Result<std::size_t> UdpSocket::receive(std::span<UdpSlot> slots) {
       msgs[i].msg_hdr.msg_controllen = sizeof control[i];
     }
   }
-  int got = ::recvmmsg(fd_, msgs, static_cast<unsigned>(n), MSG_DONTWAIT, nullptr);
-  if (got < 0 && is_icmp_error(errno)) {
-    // With IP_RECVERR, an ICMP error queued for us is reported once, ahead of any datagram
-    // waiting: note it (take_path_reports reads it) and read the datagrams.
-    errors_waiting_ = true;
+  int got = -1;
+  // With IP_RECVERR, each ICMP error queued for us is reported once, ahead of any datagram
+  // waiting: note it (take_path_reports reads them) and read the datagrams. Bounded: each
+  // report clears one; more than the bound is a flood, read at the next wakeup.
+  for (int tries = 0; tries < 64; ++tries) {
     got = ::recvmmsg(fd_, msgs, static_cast<unsigned>(n), MSG_DONTWAIT, nullptr);
+    if (got >= 0 || !is_icmp_error(errno)) break;
+    errors_waiting_ = true;
   }
   if (got < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return std::size_t{0};
-    if (is_icmp_error(errno)) {
-      errors_waiting_ = true;
-      return std::size_t{0};
-    }
+    if (is_icmp_error(errno)) return std::size_t{0};
     return sys_error("receive sleeve datagrams");
   }
   for (int i = 0; i < got; ++i) {
@@ -157,7 +156,7 @@ Result<std::size_t> UdpSocket::receive(std::span<UdpSlot> slots) {
 
 Result<std::size_t> UdpSocket::send(std::span<const UdpOutgoing> out) {
   std::size_t sent = 0;
-  bool retried = false;
+  std::size_t failed_at = out.size();  // the message the last ICMP-kind error came on
   while (sent < out.size()) {
     // One message per run of datagrams to the same peer that UDP GSO can carry: all but the
     // last of one size, the last no larger, at most kGsoSegments and 64 KiB. The kernel cuts
@@ -212,11 +211,11 @@ Result<std::size_t> UdpSocket::send(std::span<const UdpOutgoing> out) {
         continue;
       }
       // An ICMP error queued under IP_RECVERR is reported once, by whatever call comes
-      // next: note it and send again (the first message was not sent).
-      if (is_icmp_error(errno) && !retried) {
+      // next, whichever peer it is about: note it and send the same message again (it was
+      // not sent). Only a message that fails twice running is the one at fault.
+      if (is_icmp_error(errno)) {
         errors_waiting_ = true;
-        retried = true;
-        continue;
+        if (std::exchange(failed_at, sent) != sent) continue;
       }
       // One unreachable peer (ICMP feedback) must not stop the others' datagrams.
       if (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH ||
@@ -252,21 +251,23 @@ Result<std::size_t> UdpSocket::send_fragmentable(std::span<const UdpOutgoing> ou
   }
   std::size_t sent = 0;
   int failed = 0;
-  bool retried = false;
+  std::size_t failed_at = out.size();  // as in send()
   for (std::size_t i = 0; i < out.size();) {
     const sockaddr_in to = to_sockaddr(out[i].to);
     const ssize_t n = ::sendto(fd_, out[i].bytes.data(), out[i].bytes.size(), MSG_DONTWAIT,
                                reinterpret_cast<const sockaddr*>(&to), sizeof to);
+    const int err = n < 0 ? errno : 0;
     if (n >= 0) {
       ++sent;
-    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+    } else if (err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS) {
       break;  // a full socket buffer: the rest are dropped, as send() does
-    } else if (is_icmp_error(errno) && !retried) {
+    } else if (err == EINTR) {
+      continue;
+    } else if (is_icmp_error(err) && std::exchange(failed_at, i) != i) {
       errors_waiting_ = true;  // a queued ICMP error, reported once (see send)
-      retried = true;
-      continue;  // the same datagram again
-    } else if (errno != ECONNREFUSED && errno != EHOSTUNREACH && errno != ENETUNREACH) {
-      failed = errno;
+      continue;                // the same datagram again
+    } else if (err != ECONNREFUSED && err != EHOSTUNREACH && err != ENETUNREACH) {
+      failed = err;
       break;
     }
     ++i;
@@ -293,8 +294,12 @@ Result<void> UdpSocket::report_path_errors() {
 std::vector<UdpPathReport> UdpSocket::take_path_reports() {
   std::vector<UdpPathReport> out;
   errors_waiting_ = false;
-  // Bounded: the queue is at most the socket's receive buffer of small entries.
-  for (int i = 0; i < 256; ++i) {
+  // Bounded per call: what is left (a flood) keeps the flag up for the next call.
+  for (int i = 0;; ++i) {
+    if (i == 256) {
+      errors_waiting_ = true;
+      break;
+    }
     std::uint8_t head[64];  // the start of the datagram the error is about (unused)
     iovec iov{head, sizeof head};
     sockaddr_in to{};

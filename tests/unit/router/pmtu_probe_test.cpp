@@ -270,3 +270,18 @@ TEST_CASE("a hint that comes while a round runs is taken when it settles", "[rou
   CHECK(sim.prober.limit() == 1272);
   CHECK(sim.prober.state() == PathMtuProber::State::verified);
 }
+
+TEST_CASE("the ICMP a search draws with its own probes brings no extra check", "[router][pmtu]") {
+  PathSim sim;
+  sim.mtu = 1272;
+  // The first check fails and a search runs; a router answers every probe over 1272 with
+  // "fragmentation needed" (1300 bytes of IP), which the sleeve passes on as hints.
+  for (int i = 0; i < 100; ++i) {
+    sim.run_for(100ms);
+    if (sim.max_probed > 1272) sim.prober.hint(1272, sim.now);
+  }
+  REQUIRE(sim.prober.state() == PathMtuProber::State::verified);
+  CHECK(sim.prober.limit() == 1272);
+  CHECK(sim.prober.hints_taken() == 0);  // not below the limit it settled on
+  CHECK(sim.prober.searches() == 1);
+}

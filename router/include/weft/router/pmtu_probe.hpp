@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Path MTU per sleeve link (decision 0012, "Path MTU per peer"): the largest datagram that
 // reaches a peer whole, found by sending it probes of chosen sizes with DF set and seeing
-// which ones it acknowledges (the socket sends with DF and never fragments). Nothing depends
+// which ones it acknowledges (data goes with DF too, never fragmented on the way, but for
+// IPv6 of up to 1280 bytes over a narrower path: sleeve.cpp). Nothing depends
 // on ICMP from the path: a switch or tunnel that
 // drops big packets silently is found the same way as a router that answers. A router's
 // "fragmentation needed" (unauthenticated, so a hint and never a limit) only brings the next
@@ -83,7 +84,7 @@ class PathMtuProber {
   [[nodiscard]] std::uint64_t probes_sent() const noexcept { return probes_sent_; }
   /// Searches begun (the first check failing, or a settled limit failing a recheck).
   [[nodiscard]] std::uint64_t searches() const noexcept { return searches_; }
-  /// Hints that brought a check forward, and the datagram size the last hint gave.
+  /// Hints that brought a check forward, and the datagram size the last of them gave.
   [[nodiscard]] std::uint64_t hints_taken() const noexcept { return hints_taken_; }
   [[nodiscard]] std::size_t last_hint() const noexcept { return last_hint_; }
 
@@ -93,7 +94,7 @@ class PathMtuProber {
     bool answered = false;
   };
   void start_round(TimePoint now, std::vector<PathMtuProbe>& out);
-  bool take_hint(TimePoint now);
+  bool take_hint(std::size_t datagram, TimePoint now);
   void end_round(TimePoint now);
   [[nodiscard]] std::vector<std::size_t> round_sizes() const;
   [[nodiscard]] bool round_answered() const;
@@ -114,7 +115,7 @@ class PathMtuProber {
   std::uint64_t searches_ = 0;
   std::uint64_t hints_taken_ = 0;
   TimePoint hint_quiet_until_{};
-  bool hint_pending_ = false;  // a hint came while a round ran: check when it settles
+  std::size_t pending_hint_ = 0;  // the smallest hint heard while a round ran (0: none)
   std::size_t last_hint_ = 0;
 };
 
