@@ -105,8 +105,9 @@ void Daemon::reconcile_fastdp() {
   for (const auto& change : r->changes) log::info("fastdp: {}", change);
   fastdp_peers_ = std::move(peers);
   // Read at each full check too, not only when /metrics is scraped: a table deleted behind
-  // weftd's back is then made again within kFullEvery even on a host nobody scrapes.
-  if (fastdp_counted_) read_fastdp_counters();
+  // weftd's back is then made again within kFullEvery even on a host nobody scrapes. When
+  // the peers changed, the apply below reads it before making it anew (one read, not two).
+  if (fastdp_counted_ == fastdp_peers_) read_fastdp_counters();
   if (fastdp_counted_ != fastdp_peers_) apply_fastdp_counters();
   fastdp_status_ = "ready";
   metrics_.gauge("weft_fastdp_peers", "Peers with a flood entry on the VXLAN device.", {})

@@ -10,6 +10,7 @@
 #include <string>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <utility>
 
 namespace weft {
 
@@ -30,6 +31,28 @@ Error sys_error(const std::string& what, const std::string& hint = {}) {
 bool is_icmp_error(int err) {
   return err == EMSGSIZE || err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH ||
          err == EHOSTDOWN || err == ENETDOWN || err == EPROTO;
+}
+
+// What a send does after a message failed with err; send() and send_fragmentable() share it.
+enum class AfterSendError { stop, again, skip, fail };
+
+// A full queue ends the call: the rest are dropped, as a full NIC queue would drop them.
+// An ICMP error queued under IP_RECVERR is reported once, by whatever call comes next,
+// whichever peer it is about: the same message is sent again (it was not sent), and only a
+// message that fails twice running (failed_at) is the one at fault. One unreachable peer
+// must not stop the others' datagrams, so its message alone is skipped.
+AfterSendError after_send_error(int err, std::size_t at, std::size_t& failed_at,
+                                bool& errors_waiting) {
+  if (err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS) return AfterSendError::stop;
+  if (err == EINTR) return AfterSendError::again;
+  if (is_icmp_error(err)) {
+    errors_waiting = true;
+    if (std::exchange(failed_at, at) != at) return AfterSendError::again;
+  }
+  if (err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH || err == EMSGSIZE) {
+    return AfterSendError::skip;
+  }
+  return AfterSendError::fail;
 }
 
 sockaddr_in to_sockaddr(const UdpEndpoint& e) {
@@ -202,25 +225,17 @@ Result<std::size_t> UdpSocket::send(std::span<const UdpOutgoing> out) {
     }
     const int got = ::sendmmsg(fd_, msgs, static_cast<unsigned>(m), MSG_DONTWAIT);
     if (got < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) return sent;
-      if (errno == EINTR) continue;
-      if (count[0] > 1 && (errno == EINVAL || errno == EIO || errno == EOPNOTSUPP)) {
+      const int err = errno;
+      switch (after_send_error(err, sent, failed_at, errors_waiting_)) {
+        case AfterSendError::stop: return sent;
+        case AfterSendError::again: continue;
+        case AfterSendError::skip: sent += count[0]; continue;
+        case AfterSendError::fail: break;
+      }
+      if (count[0] > 1 && (err == EINVAL || err == EIO || err == EOPNOTSUPP)) {
         // This kernel or route refuses UDP GSO (e.g. a datagram above the path MTU): send
         // datagram by datagram from now on rather than lose any.
         gso_ = false;
-        continue;
-      }
-      // An ICMP error queued under IP_RECVERR is reported once, by whatever call comes
-      // next, whichever peer it is about: note it and send the same message again (it was
-      // not sent). Only a message that fails twice running is the one at fault.
-      if (is_icmp_error(errno)) {
-        errors_waiting_ = true;
-        if (std::exchange(failed_at, sent) != sent) continue;
-      }
-      // One unreachable peer (ICMP feedback) must not stop the others' datagrams.
-      if (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH ||
-          errno == EMSGSIZE) {
-        sent += count[0];
         continue;
       }
       return sys_error("send sleeve datagrams");
@@ -256,21 +271,20 @@ Result<std::size_t> UdpSocket::send_fragmentable(std::span<const UdpOutgoing> ou
     const sockaddr_in to = to_sockaddr(out[i].to);
     const ssize_t n = ::sendto(fd_, out[i].bytes.data(), out[i].bytes.size(), MSG_DONTWAIT,
                                reinterpret_cast<const sockaddr*>(&to), sizeof to);
-    const int err = n < 0 ? errno : 0;
     if (n >= 0) {
       ++sent;
-    } else if (err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS) {
-      break;  // a full socket buffer: the rest are dropped, as send() does
-    } else if (err == EINTR) {
+      ++i;
       continue;
-    } else if (is_icmp_error(err) && std::exchange(failed_at, i) != i) {
-      errors_waiting_ = true;  // a queued ICMP error, reported once (see send)
-      continue;                // the same datagram again
-    } else if (err != ECONNREFUSED && err != EHOSTUNREACH && err != ENETUNREACH) {
-      failed = err;
-      break;
     }
-    ++i;
+    const int err = errno;
+    const auto next = after_send_error(err, i, failed_at, errors_waiting_);
+    if (next == AfterSendError::again) continue;
+    if (next == AfterSendError::skip) {
+      ++i;
+      continue;
+    }
+    if (next == AfterSendError::fail) failed = err;
+    break;
   }
   // The socket's own mode back before anything else is sent, whatever happened above.
   if (::setsockopt(fd_, IPPROTO_IP, IP_MTU_DISCOVER, &mode, sizeof mode) != 0) {
