@@ -373,8 +373,7 @@ void Sleeve::queue(const router::SleeveHop& hop, TimePoint t) {
     l.tx.begin(d);
     if (l.tx.append(d, hop.record, l.pmtu.ceiling())) {
       l.tx.finish(d, t);
-      l.ready_fragmentable.push_back(std::move(d));
-      ++outer_fragmented_;
+      l.ready_fragmentable.push_back(std::move(d));  // counted once sent (send_ready)
       return;
     }
   }
@@ -424,20 +423,25 @@ void Sleeve::flush(TimePoint t) {
 
 void Sleeve::send_ready(bool fragmentable) {
   std::vector<UdpOutgoing> out;
+  std::vector<LinkState*> from;  // whose datagram each is, to count only what went out
   for (auto& [peer, l] : links_) {
     for (const auto& d : fragmentable ? l->ready_fragmentable : l->ready) {
       out.push_back({d, l->link.endpoint});
-      ++l->stats.packets_sent;
-      l->stats.bytes_sent += d.size();
+      from.push_back(l.get());
     }
   }
   if (!out.empty()) {
     auto sent = fragmentable ? udp_->send_fragmentable(out) : udp_->send(out);
-    if (!sent) {
-      log::error("sleeve: {}", sent.error().message());
-    } else if (*sent < out.size()) {
-      drop("send_queue_full", out.size() - *sent);
+    if (!sent) log::error("sleeve: {}", sent.error().message());
+    // The socket hands the kernel datagrams in order and stops at a full queue: the first
+    // *sent went out (or, for a peer found unreachable, were given up on), the rest are lost.
+    const std::size_t n = sent ? std::min(*sent, out.size()) : 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      ++from[i]->stats.packets_sent;
+      from[i]->stats.bytes_sent += out[i].bytes.size();
     }
+    if (fragmentable) outer_fragmented_ += n;
+    if (n < out.size()) drop(sent ? "send_queue_full" : "send_failed", out.size() - n);
   }
   for (auto& [peer, l] : links_) (fragmentable ? l->ready_fragmentable : l->ready).clear();
 }
@@ -587,7 +591,7 @@ void Sleeve::publish_metrics() {
       "IPv4 packets without DF cut into fragments to fit a peer's path MTU.", {}, fragmented_,
       published_fragmented_);
   add("weft_sleeve_underlay_fragmented_total",
-      "IPv6 packets of up to 1280 bytes sealed to go without DF over a path narrower than "
+      "IPv6 packets of up to 1280 bytes sent sealed without DF over a path narrower than "
       "that, for the underlay to fragment.",
       {}, outer_fragmented_, published_outer_fragmented_);
   for (auto& [reason, n] : drops_) {
