@@ -124,12 +124,13 @@ void Daemon::apply_fastdp_counters() {
   // totals, but only once the new table is in (a refused script leaves the old table
   // counting, and must not be carried twice). Not at the first apply: a table left by an
   // earlier run counted that run's traffic.
-  fastdp_counters_gone_ = false;  // made again here (a failure: at the next full check)
   std::map<IpAddress, router::PeerTraffic> carried;
   if (fastdp_counters_made_) {
     if (fastdp_counted_) read_fastdp_counters();  // at worst the last successful read stands in
     carried = fastdp_traffic_read_;
   }
+  // Made again here, after the read (which may find it gone); a failure: at the next full check.
+  fastdp_counters_gone_ = false;
   if (auto r =
           router::run_nft(router::fastdp_counters_ruleset(fastdp_peers_, fastdp_->config().port));
       !r) {

@@ -230,7 +230,7 @@ Result<std::size_t> UdpSocket::send(std::span<const UdpOutgoing> out) {
         case AfterSendError::stop: return sent;
         case AfterSendError::again: continue;
         case AfterSendError::skip: sent += count[0]; continue;
-        case AfterSendError::fail: break;
+        case AfterSendError::fail: break;  // unless it is UDP GSO being refused:
       }
       if (count[0] > 1 && (err == EINVAL || err == EIO || err == EOPNOTSUPP)) {
         // This kernel or route refuses UDP GSO (e.g. a datagram above the path MTU): send
@@ -238,6 +238,7 @@ Result<std::size_t> UdpSocket::send(std::span<const UdpOutgoing> out) {
         gso_ = false;
         continue;
       }
+      errno = err;
       return sys_error("send sleeve datagrams");
     }
     for (int i = 0; i < got; ++i) sent += count[i];
@@ -280,6 +281,7 @@ Result<std::size_t> UdpSocket::send_fragmentable(std::span<const UdpOutgoing> ou
     const auto next = after_send_error(err, i, failed_at, errors_waiting_);
     if (next == AfterSendError::again) continue;
     if (next == AfterSendError::skip) {
+      ++sent;  // dealt with, as send() counts it: the count stays a prefix of `out`
       ++i;
       continue;
     }

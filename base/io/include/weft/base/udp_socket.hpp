@@ -79,9 +79,11 @@ class UdpSocket {
   /// Fills slots with waiting datagrams (one recvmmsg); returns how many slots, 0 when none.
   /// Each slot's bytes must be sized to the largest datagram it may hold.
   Result<std::size_t> receive(std::span<UdpSlot> slots);
-  /// Sends the datagrams (sendmmsg, repeated for partial sends); returns how many went.
-  /// Consecutive datagrams to one peer, all but the last of one size, go as one UDP GSO
-  /// message. A full socket buffer drops the rest, as a NIC would; other errors are returned.
+  /// Sends the datagrams (sendmmsg, repeated for partial sends); returns N: the first N of
+  /// `out` were dealt with (sent, or given up on because their peer is unreachable or the
+  /// path refuses them twice running), the rest were not sent. Consecutive datagrams to one
+  /// peer, all but the last of one size, go as one UDP GSO message. A full socket buffer
+  /// drops the rest, as a NIC would; other errors are returned.
   Result<std::size_t> send(std::span<const UdpOutgoing> out);
   /// From now on every datagram carries DF and is never fragmented here, whatever path MTU
   /// the kernel cached from ICMP (IP_PMTUDISC_PROBE): the caller sizes datagrams per peer
@@ -90,8 +92,8 @@ class UdpSocket {
   /// Sends each datagram without DF, so this host or a router on the path may fragment it
   /// (IP_PMTUDISC_DONT for these sends only; the socket's own mode comes back after). For
   /// the rare datagram that must cross a path narrower than itself: the sleeve carries IPv6
-  /// packets of up to 1280 bytes, which every link must, over any path. Returns how many
-  /// went; a full socket buffer drops the rest.
+  /// packets of up to 1280 bytes, which every link must, over any path. Returns N as send()
+  /// does (the first N dealt with); a full socket buffer drops the rest.
   Result<std::size_t> send_fragmentable(std::span<const UdpOutgoing> out);
 
   /// Has the kernel queue the ICMP errors routers send about this socket's datagrams
