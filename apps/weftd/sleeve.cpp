@@ -389,8 +389,10 @@ const char* Sleeve::answer_too_big(const router::SleeveHop& hop, std::uint16_t m
   if (!icmp) return kUnanswered;
   // Taken only for an answer about to go out, so frames never answered spend nothing.
   constexpr const char* kLimited = "too_big_rate_limited";
+  // Counted against the address the answer goes to: the packet's source.
+  const auto to = router::frame_source(hop.record.frame);
   if (hop.record.origin == self_) {
-    if (!icmp_budget_.take(t)) return kLimited;
+    if (!icmp_budget_.take(to, t)) return kLimited;
     auto w = tap_->write(*icmp);
     return w && *w ? kAnswered : kUnanswered;
   }
@@ -402,7 +404,7 @@ const char* Sleeve::answer_too_big(const router::SleeveHop& hop, std::uint16_t m
   if ((hop.record.frame[0] & 0x01) != 0) return kUnanswered;
   const auto back = forwarder_.next_hop(hop.record.origin);
   if (!back) return kUnanswered;
-  if (!icmp_budget_.take(t)) return kLimited;
+  if (!icmp_budget_.take(to, t)) return kLimited;
   queue({*back, {hop.record.destination, hop.record.origin, router::kSleeveDefaultTtl, *icmp}}, t);
   return kAnswered;
 }

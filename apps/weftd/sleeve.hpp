@@ -6,11 +6,11 @@
 #pragma once
 
 #include "weft/base/metrics.hpp"
-#include "weft/base/token_bucket.hpp"
 #include "weft/base/udp_socket.hpp"
 #include "weft/gossip/mesh.hpp"
 #include "weft/netlink/netlink.hpp"
 #include "weft/router/coalesce.hpp"
+#include "weft/router/icmp_budget.hpp"
 #include "weft/router/pmtu_probe.hpp"
 #include "weft/router/sleeve_crypto.hpp"
 #include "weft/router/sleeve_forward.hpp"
@@ -123,10 +123,10 @@ class Sleeve {
   std::uint64_t published_gro_segments_ = 0, published_gro_frames_ = 0;
   std::uint64_t fragmented_ = 0, published_fragmented_ = 0;
   std::uint64_t outer_fragmented_ = 0, published_outer_fragmented_ = 0;
-  // ICMP errors this host originates, at most 1,000 a second with bursts of 50 (RFC 4443
-  // 2.4(f) asks for a limit; these are Linux's global icmp_msgs_per_sec and _burst). It
-  // bounds the work a pod sending oversized packets as fast as it can makes weftd do.
-  TokenBucket icmp_budget_{1000, 50};
+  // ICMP errors this host originates (router/icmp_budget.hpp): 1,000 a second, 100 to any
+  // one pod, so a pod flooding oversized packets neither makes weftd answer without bound
+  // nor leaves other pods without the answers their path MTU discovery needs.
+  router::IcmpBudget icmp_budget_;
   std::map<PeerName, std::unique_ptr<LinkState>> links_;
   std::vector<std::uint8_t> frame_buf_;
   std::vector<std::uint8_t> segments_;                 // a super-frame's segments

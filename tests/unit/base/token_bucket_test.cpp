@@ -44,3 +44,15 @@ TEST_CASE("a token bucket's rate and burst are at least one", "[token_bucket]") 
   CHECK(takes(b, t0, 3) == 1);
   CHECK(takes(b, t0 + 1s, 3) == 1);
 }
+
+TEST_CASE("a refunded token can be taken again, and never beyond the burst", "[token_bucket]") {
+  TokenBucket b(1, 2);
+  const TimePoint t0 = kEpoch + 1s;
+  CHECK(takes(b, t0, 5) == 2);
+  b.refund();
+  CHECK(takes(b, t0, 5) == 1);
+  b.refund();
+  b.refund();
+  b.refund();  // a full bucket stays full
+  CHECK(takes(b, t0, 5) == 2);
+}

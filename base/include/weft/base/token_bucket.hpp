@@ -34,6 +34,9 @@ class TokenBucket {
     return true;
   }
 
+  /// Gives back the token the last take() took, for an event that did not happen after all.
+  void refund() { credit_ = std::min(cap_, credit_ + kUnit); }
+
  private:
   static constexpr std::uint64_t kUnit = 1'000'000;  // one token
   std::uint64_t rate_;
