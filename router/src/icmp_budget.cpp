@@ -18,7 +18,7 @@ IcmpBudget::IcmpBudget(IcmpBudgetConfig config)
 
 TokenBucket& IcmpBudget::bucket_for(const IpAddress& to, TimePoint now) {
   if (auto it = sources_.find(to); it != sources_.end()) {
-    it->second.last = now;
+    it->second.last = std::max(it->second.last, now);  // as its bucket: time never goes back
     return it->second.bucket;
   }
   if (sources_.size() >= config_.max_sources && now >= next_sweep_) {

@@ -160,9 +160,9 @@ check "a 1403-byte DF ping h3 -> h1 gets mtu 1203 (h3's link to h2 is the narrow
 check "  ... and 1203 bytes of IP cross h1 -> h2 -> h3 with DF" bash -c 'grep -q " 0% packet loss" <<<"$1"' _ "$(big 1 3 1175)"
 
 # ICMP errors are rate-limited (1,000 a second, bursts of 50, and 100 a second, bursts of 20,
-# to one pod): 1,000 DF packets of 1403 bytes sent at once from pod h2 to pod h3 (a raw socket in PMTUDISC_PROBE mode skips the path MTU
-# its kernel cached) are
-# not all answered, and h2 counts those it did not answer.
+# to one pod): 1,000 DF packets of 1403 bytes sent at once from pod h2 to pod h3 (a raw
+# socket in PMTUDISC_PROBE mode skips the path MTU its kernel cached) are not all answered,
+# and h2 counts those it did not answer.
 flood_df() {
   in_ns "${POD[2]}" python3 - "${IP[2]}" "${IP[3]}" <<'PY'
 import socket, struct, sys
@@ -188,30 +188,35 @@ check "  ... and answers some ($((answered_now - answered0)) of 1,000)" \
   test "$((answered_now - answered0))" -ge 1 -a "$((answered_now - answered0))" -lt 1000
 
 # Answers are also budgeted per pod (100 a second, bursts of 20): while pod h2 floods h2
-# with oversized DF packets for 2 s (10,000 a second: ten times the host's budget, but well
-# within what weftd reads, so weft-tap's queue drops none), a second pod on h2 still gets
-# its answers. With one budget for the host, the flood took nearly all of it.
+# with oversized DF packets (10,000 a second: ten times the host's budget, but well within
+# what weftd reads, so weft-tap's queue drops none), a second pod on h2 still gets its
+# answers. With one budget for the host, the flood took nearly all of them (2 of 5).
 ns_add pod2b
 POD[2b]=$NS
 out=$(cnitool_on "${HOSTS[2]}" h2 add "$NET" "$NS" CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAME=p2b")
 check "cnitool ADD of a second pod on h2" test $? = 0
 IP[2b]=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ips"][0]["address"].split("/")[0])')
+# flood_paced STARTED: pod h2 sends 10,000 oversized DF packets a second for 3 s (slots
+# missed after a stall are skipped, not sent in a burst), touching STARTED once it sends;
+# prints how many it sent.
 flood_paced() {
-  in_ns "${POD[2]}" python3 - "${IP[2]}" "${IP[3]}" <<'PY'
+  in_ns "${POD[2]}" python3 - "${IP[2]}" "${IP[3]}" "$1" <<'PY'
 import socket, struct, sys, time
-src, dst = sys.argv[1], sys.argv[2]
+src, dst, started = sys.argv[1], sys.argv[2], sys.argv[3]
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
 s.setsockopt(socket.IPPROTO_IP, 10, 3)  # IP_PMTUDISC_PROBE
 udp = struct.pack("!HHHH", 40000, 9, 1403 - 20, 0) + bytes(1403 - 28)
 ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 1403, 0, 0x4000, 64, 17, 0,
                  socket.inet_aton(src), socket.inet_aton(dst))
-start = time.monotonic()
-n = 0
-while (now := time.monotonic()) < start + 2.0:
-    if now >= start + n / 10000:  # 10,000 a second: ten times the host's ICMP budget
+open(started, "w").close()
+end = time.monotonic() + 3.0
+due, n = time.monotonic(), 0
+while (now := time.monotonic()) < end:
+    if now >= due:
         s.sendto(ip + udp, (dst, 0))
         n += 1
-print("flood sent", n, file=sys.stderr)
+        due = max(due + 0.0001, now - 0.001)  # 10,000 a second: ten times the host's budget
+print(n)
 PY
 }
 # answers_to POD: how many of 5 oversized DF packets from POD to pod h3 (0.3 s apart) get
@@ -245,13 +250,21 @@ print(len(got))
 PY
 }
 check "  ... it pings pod h3" until_ok 15 pings 2b 3
-flood_paced &
+limited0=$(metric 2 "$limited_key")
+flood_paced "$T_TMP/flood.started" >"$T_TMP/flood.out" 2>&1 &
 flood_pid=$!
 T_PIDS+=($flood_pid)
-sleep 0.3
+check "pod h2 floods h2 with oversized DF packets, 10,000 a second for 3 s" \
+  until_ok 5 test -e "$T_TMP/flood.started"
 pod2b_answers=$(answers_to 2b)
 wait "$flood_pid"
-check "  ... and while pod h2 floods for 2 s, the second pod on h2 gets its answers ($pod2b_answers of 5)" \
+flood_rc=$?
+unset 'T_PIDS[-1]'  # ended and reaped: its pid may be another process's by cleanup time
+check "  ... the flood ran to its end ($(tail -1 "$T_TMP/flood.out") packets sent)" \
+  bash -c 'test "$1" = 0 && test "$(tail -1 "$2")" -ge 10000' _ "$flood_rc" "$T_TMP/flood.out"
+check "  ... and h2 left most of it unanswered" \
+  until_ok 3 test "$(($(metric 2 "$limited_key") - limited0))" -gt 10000
+check "  ... while the second pod on h2 got its answers ($pod2b_answers of 5)" \
   test "${pod2b_answers:-0}" -ge 4
 
 # IPv6 is never fragmented by routers: a packet too big for the path gets ICMPv6 "packet too

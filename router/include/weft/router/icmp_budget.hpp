@@ -3,8 +3,11 @@
 // at most `rate` a second from the host, and at most `per_source_rate` a second to any one
 // address, so one pod sending oversized packets as fast as it can neither makes weftd answer
 // without bound nor uses up the answers other pods' path MTU discovery needs. RFC 4443
-// 2.4(f) asks for a limit; Linux keeps a host-wide one (icmp_msgs_per_sec) and one per
-// destination (icmp_ratelimit). Pure: the caller passes the time.
+// 2.4(f) asks for a limit. Linux exempts these two kinds from its limits (path MTU
+// discovery needs them), but its kernel answers cheaply; weftd answers in userspace, so a
+// flood costs it a core. The host-wide numbers are Linux's icmp_msgs_per_sec and _burst.
+// A pod that forges many source addresses still shares the host's budget with the rest.
+// Pure: the caller passes the time.
 #pragma once
 
 #include "weft/base/ip_address.hpp"
