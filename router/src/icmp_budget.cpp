@@ -1,10 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "weft/router/icmp_budget.hpp"
 
-#include <algorithm>
-#include <chrono>
-#include <iterator>
-
 namespace weft::router {
 
 namespace {
@@ -17,27 +13,17 @@ IcmpBudget::IcmpBudget(IcmpBudgetConfig config)
       overflow_(config.per_source_rate, config.per_source_burst) {}
 
 TokenBucket& IcmpBudget::bucket_for(const IpAddress& to, TimePoint now) {
-  if (auto it = sources_.find(to); it != sources_.end()) {
-    it->second.last = std::max(it->second.last, now);  // as its bucket: time never goes back
-    return it->second.bucket;
-  }
+  if (auto it = sources_.find(to); it != sources_.end()) return it->second;
   if (sources_.size() >= config_.max_sources && now >= next_sweep_) {
-    // An address unheard of for as long as its bucket takes to fill holds a full bucket,
-    // the same as a new one: forgetting it changes nothing. Swept at most once per fill time,
-    // so a flood of new addresses does not make every packet walk the table.
-    const auto fill = std::chrono::microseconds(
-        1'000'000ULL * std::max<std::uint32_t>(config_.per_source_burst, 1) /
-            std::max<std::uint32_t>(config_.per_source_rate, 1) +
-        1);
-    for (auto it = sources_.begin(); it != sources_.end();) {
-      it = now - it->second.last >= fill ? sources_.erase(it) : std::next(it);
-    }
-    next_sweep_ = now + fill;
+    // A full bucket is the same as a new one: forgetting it changes nothing. Swept at most
+    // once per fill time, so a flood of new addresses does not make every packet walk the
+    // table.
+    std::erase_if(sources_, [&](const auto& s) { return s.second.full(now); });
+    next_sweep_ = now + overflow_.fill_time();  // every address's bucket has the same size
   }
   if (sources_.size() >= config_.max_sources) return overflow_;
-  return sources_
-      .emplace(to, Source{TokenBucket(config_.per_source_rate, config_.per_source_burst), now})
-      .first->second.bucket;
+  return sources_.emplace(to, TokenBucket(config_.per_source_rate, config_.per_source_burst))
+      .first->second;
 }
 
 bool IcmpBudget::take(const std::optional<IpAddress>& to, TimePoint now) {

@@ -22,11 +22,7 @@ class TokenBucket {
   /// Takes one token when there is one: true when the event may happen at `now`. Time that
   /// goes backwards (a caller mixing clocks) adds nothing rather than draining the bucket.
   bool take(TimePoint now) {
-    if (started_ && now > last_) {
-      const auto us = static_cast<std::uint64_t>((now - last_).count());
-      // Each microsecond adds rate_ millionths; a gap long enough to fill it just fills it.
-      credit_ = us >= cap_ / rate_ + 1 ? cap_ : std::min(cap_, credit_ + us * rate_);
-    }
+    credit_ = credit_at(now);
     if (!started_ || now > last_) last_ = now;
     started_ = true;
     if (credit_ < kUnit) return false;
@@ -37,7 +33,21 @@ class TokenBucket {
   /// Gives back the token the last take() took, for an event that did not happen after all.
   void refund() { credit_ = std::min(cap_, credit_ + kUnit); }
 
+  /// True when the bucket is full at `now`: an idle bucket, the same as a new one.
+  [[nodiscard]] bool full(TimePoint now) const { return credit_at(now) == cap_; }
+
+  /// How long an empty bucket takes to fill.
+  [[nodiscard]] Duration fill_time() const { return Duration(cap_ / rate_ + 1); }
+
  private:
+  // The credit at `now`: each microsecond since the last take adds rate_ millionths, and a
+  // gap long enough to fill the bucket just fills it.
+  [[nodiscard]] std::uint64_t credit_at(TimePoint now) const {
+    if (!started_ || now <= last_) return credit_;
+    const auto us = static_cast<std::uint64_t>((now - last_).count());
+    return us >= cap_ / rate_ + 1 ? cap_ : std::min(cap_, credit_ + us * rate_);
+  }
+
   static constexpr std::uint64_t kUnit = 1'000'000;  // one token
   std::uint64_t rate_;
   std::uint64_t cap_;

@@ -43,16 +43,12 @@ class IcmpBudget {
   [[nodiscard]] std::size_t sources() const noexcept { return sources_.size(); }
 
  private:
-  struct Source {
-    TokenBucket bucket;
-    TimePoint last;
-  };
   TokenBucket& bucket_for(const IpAddress& to, TimePoint now);
 
   IcmpBudgetConfig config_;
   TokenBucket host_;
   TokenBucket overflow_;  // shared by addresses beyond max_sources
-  std::map<IpAddress, Source> sources_;
+  std::map<IpAddress, TokenBucket> sources_;
   TimePoint next_sweep_{};
 };
 
