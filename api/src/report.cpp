@@ -20,7 +20,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RouterReport, name, nickname, pr
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IpamEntry, token, size, peer, nickname, version,
                                                 free, reachable)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IpamPeer, name, nickname, owned, percent, active,
-                                                reachable, removed)
+                                                reachable, removed, awaiting)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IpamReport, status, range, default_subnet,
                                                 bootstrap, allocations, pending, seeds, entries,
                                                 peers)

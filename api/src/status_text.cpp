@@ -232,7 +232,11 @@ std::string render_status_ipam(const Report& r) {
     std::snprintf(pct, sizeof pct, "%.1f%%", p.percent);
     out += pad_right(peer_label(p.name, p.nickname), 37) + " " + format_count(p.owned) + " IPs (" +
            pct + " of total)";
-    if (p.removed) {
+    if (p.removed && !p.awaiting.empty()) {
+      // Its space has no owner until every peer holding the ring acknowledged the removal.
+      out += " - removed (rmpeer), its space unused until acknowledged by:";
+      for (const auto& a : p.awaiting) out += " " + a;
+    } else if (p.removed) {
       out += " - removed (rmpeer)";
     } else if (!p.reachable) {
       out += " - unreachable!";

@@ -338,9 +338,16 @@ void Daemon::add_ipam_routes() {
       log::warn("rmpeer: dns names of {} kept: {}", peer->to_string(), d.error().message());
     }
     runner_->kick();
-    return HttpResponse::text("removed " + peer->to_string() + ": its " +
-                              api::format_count(static_cast<double>(owned)) +
-                              " addresses pass to the peers before it on the ring\n");
+    const auto awaiting = ipam_->ring().awaiting(*peer);
+    std::string waits;
+    for (auto w : awaiting) waits += " " + w.to_string();
+    return HttpResponse::text(
+        "removed " + peer->to_string() + ": its " + api::format_count(static_cast<double>(owned)) +
+        " addresses pass to the peers before it on the ring" +
+        (awaiting.empty() ? std::string(" now\n")
+                          : " once every peer holding the ring has acknowledged the removal "
+                            "(`weft status ipam` shows it); awaiting" +
+                                waits + "\n"));
   });
 }
 
@@ -413,6 +420,10 @@ api::IpamReport Daemon::ipam_report() const {
     p.nickname = nick(gone);
     p.reachable = false;
     p.removed = true;
+    for (auto w : ring.awaiting(gone)) {
+      const std::string n = nick(w);
+      p.awaiting.push_back(n.empty() ? w.to_string() : w.to_string() + " (" + n + ")");
+    }
     r.peers.push_back(p);
   }
   return r;

@@ -4,6 +4,7 @@
 
 #include "weft/base/assert.hpp"
 
+#include <array>
 #include <limits>
 #include <string>
 
@@ -12,9 +13,12 @@ namespace {
 
 template <class T>
 void append_be(std::vector<std::uint8_t>& buf, T v) {
-  for (int shift = 8 * (static_cast<int>(sizeof(T)) - 1); shift >= 0; shift -= 8) {
-    buf.push_back(static_cast<std::uint8_t>(v >> shift));
+  // One insert, not a push_back per byte: encoders of whole rings write thousands of these.
+  std::array<std::uint8_t, sizeof(T)> b{};
+  for (std::size_t i = 0; i < sizeof(T); ++i) {
+    b[i] = static_cast<std::uint8_t>(v >> (8 * (sizeof(T) - 1 - i)));
   }
+  buf.insert(buf.end(), b.begin(), b.end());
 }
 
 std::span<const std::uint8_t> as_bytes(std::string_view text) {

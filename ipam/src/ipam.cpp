@@ -36,6 +36,8 @@ Result<void> Ipam::load(TimePoint now) {
 
 Result<void> Ipam::take_persisted(Persisted& p) {
   ring_ = p.ring ? std::move(*p.ring) : Ring(config_.range);
+  ring_dirty_ = false;
+  settle_due_ = true;
   allocator_.clear();
   for (const auto& a : p.allocations) {
     if (auto r = allocator_.restore(a); !r) return r;
@@ -53,6 +55,12 @@ Result<void> Ipam::reload() {
 
 Result<void> Ipam::flush() {
   flush_requested_ = false;
+  // The ring is written once per commit, however many merges changed it since the last:
+  // the batch is one transaction, so where in it the ring goes does not matter.
+  if (ring_dirty_) {
+    put_ring(batch_, ring_);
+    ring_dirty_ = false;
+  }
   if (batch_.empty() && acks_.empty()) return ok();
   auto acks = std::move(acks_);
   acks_.clear();
@@ -121,7 +129,7 @@ void Ipam::report_free_counts() {
 }
 
 Result<void> Ipam::commit_own_ring_change() {
-  put_ring(batch_, ring_);
+  ring_dirty_ = true;
   if (auto f = flush(); !f) return f;
   // A delta: the slice this change touched. One holding every token (seeding, or a change
   // that reached the ring's last token, which no token bounds) goes whole, since peers with
@@ -153,7 +161,7 @@ Result<void> Ipam::seed(const std::vector<PeerName>& seeds) {
                  "the ring it joins instead");
   }
   if (auto r = ring_.seed(seeds); !r) return r;
-  return commit_own_ring_change();
+  return commit_own_ring_change();  // joined by keep_membership, like any peer
 }
 
 Result<void> Ipam::reset_ring() {
@@ -166,6 +174,7 @@ Result<void> Ipam::reset_ring() {
   rejected_seeds_.insert(ring_.seeds());
   const Ring before = ring_;
   ring_ = Ring(config_.range);
+  ring_dirty_ = false;
   consensus_.reset();
   stored_consensus_.reset();
   conflict_.clear();
@@ -300,9 +309,78 @@ Result<void> Ipam::rmpeer(PeerName peer) {
                      " is reachable: rmpeer is for peers that are gone for good (stop it first)");
   }
   ring_.remove_peer(peer);
+  ring_.acknowledge(config_.self, peer);  // unreachable: checked above
+  ring_.settle();
   if (auto c = commit_own_ring_change(); !c) return c;
   serve_pending(now_);
   return ok();
+}
+
+void Ipam::keep_membership() {
+  if (ring_.empty() || ring_.is_removed(config_.self)) return;
+  const bool joined = ring_.join(config_.self);
+  std::set<PeerName> acked;
+  for (auto gone : ring_.removed()) {
+    // A removed peer this peer still reaches is not acknowledged: it is alive, and may
+    // still be changing its tokens (weftd refuses rmpeer of such a peer; one run elsewhere
+    // waits here until the peer is really gone).
+    if (!ring_.is_settled(gone) && ring_.awaited_by(gone, config_.self) &&
+        !config_.reachable(gone) && ring_.acknowledge(config_.self, gone)) {
+      acked.insert(gone);
+    }
+  }
+  // Settling needs a walk over who holds the ring: only after something arrived or changed.
+  const bool settled = (settle_due_ || !acked.empty()) && ring_.settle();
+  settle_due_ = false;
+  if (!joined && acked.empty() && !settled) return;
+  if (settled) {
+    // The first to see every ack tells everyone (a whole ring: the acks' tokens with it).
+    if (auto c = commit_own_ring_change(); !c) {
+      log::error("ipam: settling removals: {}", c.error().message());
+      return;
+    }
+  } else if (!acked.empty()) {
+    // An ack goes, with the whole ring it vouches for, to a peer that acknowledged before
+    // (the one that ran rmpeer, usually): it collects them and tells everyone once it
+    // settles. One message per ack instead of a broadcast each; with nobody to send to, a
+    // broadcast. Periodic gossip carries acks too, so a lost one only delays the settling.
+    ring_dirty_ = true;
+    if (auto f = flush(); !f) {
+      log::error("ipam: acknowledging removals: {}", f.error().message());
+      return;
+    }
+    (void)ring_.take_changes();  // sent below, as a whole ring
+    std::set<PeerName> collectors;
+    bool broadcast = false;
+    for (auto gone : acked) {
+      std::optional<PeerName> to;
+      for (auto p : ring_.membership().acks.at(gone)) {
+        if (p != config_.self && config_.reachable(p)) {
+          to = p;
+          break;
+        }
+      }
+      if (to) {
+        collectors.insert(*to);
+      } else {
+        broadcast = true;
+      }
+    }
+    if (channel_) {
+      const auto whole = encode_ring(ring_);
+      if (broadcast) {
+        channel_->broadcast(whole);
+      } else {
+        for (auto c : collectors) channel_->unicast(c, whole);
+      }
+    }
+  } else {
+    ring_dirty_ = true;
+    dirty();
+  }
+  // A join carries no tokens: a small message, not a whole ring.
+  if (joined && channel_) channel_->broadcast(encode_join(config_.self));
+  serve_pending(now_);
 }
 
 void Ipam::ask_for_space(Pending& p, TimePoint now) {
@@ -345,18 +423,31 @@ std::string Ipam::no_space_reason(const Pending& p) const {
   }
   const Cidr& range = ring_.range();
   const u128 s0 = to_u128(p.subnet.first()) - to_u128(range.first());
-  std::set<PeerName> unreachable, reachable;
+  std::set<PeerName> unreachable, reachable, unsettled;
   for (u128 off = s0; off < s0 + p.subnet.size();) {
     auto it = std::prev(ring_.tokens().upper_bound(off));
     const u128 end = ring_.token_end(it);
     if (const auto o = ring_.effective_owner(it->first); o && *o != config_.self) {
       (config_.reachable(*o) ? reachable : unreachable).insert(*o);
+    } else if (!o) {
+      if (const auto gone = ring_.unsettled_removal(it->first)) unsettled.insert(*gone);
     }
     off = end;
   }
   std::string why = "no free address in " + p.subnet.to_string() + " after " +
                     std::to_string(to_millis(config_.request_timeout) / 1000) + " s";
-  if (!unreachable.empty()) {
+  if (!unsettled.empty()) {
+    // Space of a removed peer waits until every peer holding the ring has acknowledged the
+    // removal (decision 0006): name who is awaited, and whether they can hear of it now.
+    for (auto gone : unsettled) {
+      why += "; space of removed peer " + gone.to_string() +
+             " is unused until every peer holding the ring acknowledges its removal, awaiting";
+      for (auto w : ring_.awaiting(gone)) {
+        why += " " + w.to_string() + (config_.reachable(w) ? "" : " (unreachable)");
+      }
+    }
+    why += ": a partition must heal first; a peer that is gone for good needs `weft rmpeer` too";
+  } else if (!unreachable.empty()) {
     why += "; space is owned by unreachable peer";
     for (auto u : unreachable) why += " " + u.to_string();
     why += ": run `weft rmpeer NAME` if it is gone for good";
@@ -405,6 +496,7 @@ void Ipam::on_tick(TimePoint now) {
     consensus_->on_tick(now, *config_.rng);
     consensus_changed();
   }
+  keep_membership();
   serve_pending(now);
   if (free_dirty_ && now >= next_free_report_ && !ring_.empty()) {
     free_dirty_ = false;
@@ -439,6 +531,13 @@ void Ipam::donate(PeerName to, const Cidr& subnet) {
       run = it->first + 1;
     }
   }
+  // A run that ends where a removal not yet settled begins keeps its last address: the token
+  // there has no known heir to write down, and space before it may not change hands
+  // (Ring::grant).
+  if (const auto next = ring_.tokens().find(best.end < ring_.size() ? best.end : 0);
+      best.size() > 1 && next != ring_.tokens().end() && !ring_.effective_owner(next->first)) {
+    --best.end;
+  }
   if (best.size() == 0) return;
   const Span give{best.size() == 1 ? best.start : best.start + best.size() / 2, best.end};
   if (auto r = ring_.grant(config_.self, give, to); !r) {
@@ -467,9 +566,15 @@ Result<void> Ipam::on_unicast(PeerName src, std::span<const std::uint8_t> payloa
   return ok();
 }
 
-Result<bool> Ipam::merge_bytes(std::span<const std::uint8_t> payload) {
+Result<bool> Ipam::merge_bytes(std::span<const std::uint8_t> payload, bool* acks_only) {
   Result<bool> changed = false;
-  if (!payload.empty() && payload[0] == kRingSliceMessage) {
+  if (acks_only != nullptr) *acks_only = false;
+  if (!payload.empty() && payload[0] == kJoinMessage) {
+    auto peer = decode_join(payload);
+    if (!peer) return peer.error();
+    // Before this peer holds a ring, the whole ring it gets will carry the member.
+    changed = !ring_.empty() && ring_.join(*peer);
+  } else if (!payload.empty() && payload[0] == kRingSliceMessage) {
     auto slice = decode_ring_slice(payload);
     if (!slice) return slice.error();
     changed = ring_.merge(*slice);
@@ -478,7 +583,7 @@ Result<bool> Ipam::merge_bytes(std::span<const std::uint8_t> payload) {
     if (!theirs) return theirs.error();
     // A ring this peer left by `weft ipam reset` is not taken back.
     if (ring_.empty() && rejected_seeds_.count(theirs->seeds()) > 0) return false;
-    changed = ring_.merge(*theirs);
+    changed = ring_.merge(*theirs, acks_only);
   }
   if (!changed) {
     ++stats_.merge_errors;
@@ -486,9 +591,11 @@ Result<bool> Ipam::merge_bytes(std::span<const std::uint8_t> payload) {
     return changed.error();
   }
   if (*changed) {
-    put_ring(batch_, ring_);
+    ring_dirty_ = true;
     free_dirty_ = true;  // space may have arrived: its free count is ours to report
     dirty();
+    settle_due_ = true;
+    keep_membership();  // a first ring to join, a removal to acknowledge or settle
     serve_pending(now_);
   }
   return *changed;
@@ -515,9 +622,14 @@ Result<std::optional<gossip::Bytes>> Ipam::on_gossip(PeerName,
     if (!consensus_ || !ring_.empty()) return std::optional<gossip::Bytes>();
     return on_consensus(payload);
   }
-  auto changed = merge_bytes(payload);
+  bool acks_only = false;
+  auto changed = merge_bytes(payload, &acks_only);
   if (!changed) return changed.error();
-  if (!*changed) return std::optional<gossip::Bytes>();
+  // New members or acks alone are not passed on to every neighbour at once: joins have their
+  // own broadcast, acks go to a collector whose settlement is broadcast, and this peer's next
+  // periodic gossip carries them anyway. (Passing on every partial set flooded the mesh with
+  // whole rings: at startup every peer joins, and after an rmpeer every peer acknowledges.)
+  if (!*changed || acks_only) return std::optional<gossip::Bytes>();
   return std::optional<gossip::Bytes>(encode_ring(ring_));
 }
 

@@ -4,6 +4,7 @@
 #include "weft/base/assert.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <string>
 
 namespace weft::ipam {
@@ -24,16 +25,26 @@ std::string hex(u128 v) {
 Ring::Ring(Cidr range) : range_(std::move(range)) {}
 
 Result<Ring> Ring::from_parts(Cidr range, std::map<u128, Token> tokens, std::set<PeerName> seeds,
-                              std::set<PeerName> removed) {
+                              std::set<PeerName> removed, Membership membership) {
   Ring r(std::move(range));
   r.tokens_ = std::move(tokens);
   r.seeds_ = std::move(seeds);
   r.removed_ = std::move(removed);
-  for (const auto& p : r.seeds_) {
-    if (!p.is_valid()) return Error(Errc::parse_error, "ring names a zero seed");
+  r.membership_ = std::move(membership);
+  const auto has_zero = [](const std::set<PeerName>& s) { return s.count(PeerName()) > 0; };
+  if (has_zero(r.seeds_)) return Error(Errc::parse_error, "ring names a zero seed");
+  if (has_zero(r.removed_)) return Error(Errc::parse_error, "ring names a zero removed peer");
+  const auto& members = r.membership_.members;
+  if (!std::is_sorted(members.begin(), members.end()) ||
+      std::adjacent_find(members.begin(), members.end()) != members.end()) {
+    return Error(Errc::parse_error, "ring members not sorted and unique");
   }
-  for (const auto& p : r.removed_) {
-    if (!p.is_valid()) return Error(Errc::parse_error, "ring names a zero removed peer");
+  if (std::binary_search(members.begin(), members.end(), PeerName()) ||
+      has_zero(r.membership_.settled)) {
+    return Error(Errc::parse_error, "ring names a zero member");
+  }
+  for (const auto& [gone, by] : r.membership_.acks) {
+    if (has_zero(by)) return Error(Errc::parse_error, "ring names a zero acknowledger");
   }
   if (auto ok_ = r.check_invariants(); !ok_) {
     return Error(Errc::parse_error, "ring breaks an invariant: " + ok_.error().message());
@@ -86,9 +97,25 @@ Result<void> Ring::seed(const std::vector<PeerName>& seeds) {
 std::optional<PeerName> Ring::effective_owner(u128 token) const {
   auto it = tokens_.find(token);
   if (it == tokens_.end()) return std::nullopt;
-  // Walk back (wrapping) to the nearest token whose owner was not removed.
+  // Walk back (wrapping) to the nearest token whose owner was not removed. A removed owner
+  // whose removal is not settled may have changed this space in ways not known here yet
+  // (a grant heard only across a partition): then nobody owns it for now.
   for (std::size_t i = 0; i < tokens_.size(); ++i) {
-    if (!is_removed(it->second.owner)) return it->second.owner;
+    const PeerName owner = it->second.owner;
+    if (!is_removed(owner)) return owner;
+    if (!is_settled(owner)) return std::nullopt;
+    it = it == tokens_.begin() ? std::prev(tokens_.end()) : std::prev(it);
+  }
+  return std::nullopt;
+}
+
+std::optional<PeerName> Ring::unsettled_removal(u128 token) const {
+  auto it = tokens_.find(token);
+  if (it == tokens_.end()) return std::nullopt;
+  for (std::size_t i = 0; i < tokens_.size(); ++i) {
+    const PeerName owner = it->second.owner;
+    if (!is_removed(owner)) return std::nullopt;
+    if (!is_settled(owner)) return owner;
     it = it == tokens_.begin() ? std::prev(tokens_.end()) : std::prev(it);
   }
   return std::nullopt;
@@ -123,6 +150,7 @@ u128 Ring::owned_by(PeerName peer) const {
 void Ring::split_at(u128 offset) {
   if (offset >= size()) offset = 0;  // the end of the range is the start of the ring
   const auto owner = owner_of(offset);
+  WEFT_ASSERT(owner.has_value(), "grant checked that the space at its ends has an owner");
   auto it = tokens_.find(offset);
   if (it == tokens_.end()) {
     it = tokens_.emplace(offset, Token{*owner, 1, 0}).first;
@@ -150,6 +178,17 @@ Result<void> Ring::grant(PeerName self, Span span, PeerName to) {
   if (!to.is_valid() || is_removed(to)) {
     return Error(Errc::invalid_argument,
                  "cannot grant space to " + to.to_string() + ": not a valid, present peer");
+  }
+  // The token the span ends at keeps its heir by having the heir written into it (split_at)
+  // before the space before it changes hands. For a removal not settled yet the heir is not
+  // known (the dead peer may have given that token away), so the span may not end there.
+  if (const auto next = tokens_.find(span.end < size() ? span.end : 0);
+      next != tokens_.end() && !effective_owner(next->first)) {
+    const auto gone = unsettled_removal(next->first);
+    return Error(Errc::unavailable, "cannot grant up to " + hex(span.end) +
+                                        ": the space after it waits for the removal of " +
+                                        (gone ? gone->to_string() : std::string("its owner")) +
+                                        " to be acknowledged by every peer");
   }
   // Every address in the span must be ours: owners alone change their space.
   for (const auto& s : spans_of(self)) {
@@ -196,6 +235,106 @@ void Ring::remove_peer(PeerName peer) {
   }
 }
 
+bool Ring::join(PeerName peer) {
+  auto& members = membership_.members;
+  const auto at = std::lower_bound(members.begin(), members.end(), peer);
+  if (at != members.end() && *at == peer) return false;
+  members.insert(at, peer);
+  return true;
+}
+
+bool Ring::acknowledge(PeerName self, PeerName peer) {
+  if (!is_removed(peer) || is_settled(peer) || is_removed(self)) return false;
+  if (!membership_.acks[peer].insert(self).second) return false;
+  note_whole_ring();
+  return true;
+}
+
+template <typename Visit>
+void Ring::for_each_holder(Visit&& visit) const {
+  // Whoever may hold the ring: members that joined, seeds, and owners as written (a peer
+  // whose join has not arrived yet but whose tokens have). May repeat a peer; `visit`
+  // returns false to stop.
+  for (auto p : membership_.members) {
+    if (!visit(p)) return;
+  }
+  for (auto p : seeds_) {
+    if (!visit(p)) return;
+  }
+  for (const auto& [offset, t] : tokens_) {
+    if (!visit(t.owner)) return;
+  }
+}
+
+bool Ring::awaited_by(PeerName peer, PeerName holder) const {
+  if (is_removed(holder)) return false;
+  const auto acks = membership_.acks.find(peer);
+  return acks == membership_.acks.end() || acks->second.count(holder) == 0;
+}
+
+std::vector<PeerName> Ring::awaiting(PeerName peer) const {
+  if (!is_removed(peer) || is_settled(peer)) return {};
+  std::set<PeerName> out;
+  for_each_holder([&](PeerName p) {
+    if (awaited_by(peer, p)) out.insert(p);
+    return true;
+  });
+  return {out.begin(), out.end()};
+}
+
+bool Ring::settle() {
+  bool any = false;
+  for (auto p : removed_) {
+    if (is_settled(p)) continue;
+    bool awaited = false;  // stops at the first peer still awaited (during a partition: soon)
+    for_each_holder([&](PeerName h) {
+      awaited = awaited_by(p, h);
+      return !awaited;
+    });
+    if (awaited) continue;
+    membership_.settled.insert(p);
+    membership_.acks.erase(p);
+    any = true;
+  }
+  if (any) note_whole_ring();  // sent whole: the acks' tokens come with the settlement
+  return any;
+}
+
+bool Ring::merge_membership(const Membership& other) {
+  // Usually nothing is new: a linear walk of the sorted sets says so before any insert.
+  if (other == membership_) return false;
+  bool changed = false;
+  if (!std::includes(membership_.members.begin(), membership_.members.end(), other.members.begin(),
+                     other.members.end())) {
+    std::vector<PeerName> both;
+    both.reserve(membership_.members.size() + other.members.size());
+    std::set_union(membership_.members.begin(), membership_.members.end(), other.members.begin(),
+                   other.members.end(), std::back_inserter(both));
+    membership_.members = std::move(both);
+    changed = true;
+  }
+  for (auto p : other.settled) {
+    if (!removed_.count(p)) continue;  // a valid ring settles only removed peers
+    changed |= membership_.settled.insert(p).second;
+    membership_.acks.erase(p);  // settled: the acks did their work
+  }
+  for (const auto& [gone, by] : other.acks) {
+    if (is_settled(gone) || !removed_.count(gone)) continue;
+    auto& mine = membership_.acks[gone];
+    for (auto p : by) changed |= mine.insert(p).second;
+  }
+  return changed;
+}
+
+void Ring::note_whole_ring() {
+  if (tokens_.empty()) {
+    names_changed_ = true;
+    return;
+  }
+  note_change(tokens_.begin()->first);
+  note_change(std::prev(tokens_.end())->first);
+}
+
 void Ring::note_change(u128 offset) {
   if (!changed_) {
     changed_.emplace(offset, offset);
@@ -231,8 +370,16 @@ std::optional<RingSlice> Ring::take_changes() {
   return out;
 }
 
-Result<bool> Ring::merge(const Ring& other) {
-  return merge_parts(other.range_, other.seeds_, other.removed_, other.tokens_);
+Result<bool> Ring::merge(const Ring& other, bool* acks_only) {
+  auto changed = merge_parts(other.range_, other.seeds_, other.removed_, other.tokens_);
+  if (!changed) return changed;
+  // After the tokens: the acks this ring takes come with every token their senders knew.
+  const auto settled = membership_.settled.size();
+  const bool membership = merge_membership(other.membership_);
+  if (acks_only != nullptr) {
+    *acks_only = membership && !*changed && settled == membership_.settled.size();
+  }
+  return membership || *changed;
 }
 
 Result<bool> Ring::merge(const RingSlice& slice) {
@@ -325,6 +472,17 @@ Result<bool> Ring::merge_parts(const Cidr& range, const std::set<PeerName>& seed
 }
 
 Result<void> Ring::check_invariants() const {
+  for (const auto& [gone, by] : membership_.acks) {
+    if (!is_removed(gone) || is_settled(gone) || by.empty()) {
+      return Error(Errc::internal, "acks of the removal of " + gone.to_string() +
+                                       ", which is not removed, already settled, or acked by none");
+    }
+  }
+  for (auto p : membership_.settled) {
+    if (!is_removed(p)) {
+      return Error(Errc::internal, "removal of " + p.to_string() + " settled but not removed");
+    }
+  }
   if (tokens_.empty()) return ok();
   if (tokens_.begin()->first != 0) {
     return Error(Errc::internal, "ring has tokens but none at offset 0");

@@ -46,7 +46,7 @@ Result<std::set<PeerName>> read_names(ByteReader& r, std::string_view what) {
     if (i > 0 && !(prev < p)) {
       return Error(Errc::parse_error, std::string(what) + " not strictly increasing");
     }
-    out.insert(p);
+    out.emplace_hint(out.end(), p);  // in order: no search
     prev = p;
   }
   return out;
@@ -85,17 +85,18 @@ Result<Cidr> read_cidr(ByteReader& r) {
   return *range;
 }
 
-std::vector<std::uint8_t> encode_parts(std::uint8_t kind, const Cidr& range,
-                                       const std::set<PeerName>& seeds,
-                                       const std::set<PeerName>& removed,
-                                       const std::map<u128, Token>& tokens) {
-  ByteWriter w;
+void write_names(ByteWriter& w, const std::set<PeerName>& names) {
+  w.write_u32(static_cast<std::uint32_t>(names.size()));
+  for (auto p : names) w.write_u64(p.value());
+}
+
+void write_parts(ByteWriter& w, std::uint8_t kind, const Cidr& range,
+                 const std::set<PeerName>& seeds, const std::set<PeerName>& removed,
+                 const std::map<u128, Token>& tokens) {
   w.write_u8(kind);
   write_cidr(w, range);
-  for (const auto* names : {&seeds, &removed}) {
-    w.write_u32(static_cast<std::uint32_t>(names->size()));
-    for (auto p : *names) w.write_u64(p.value());
-  }
+  write_names(w, seeds);
+  write_names(w, removed);
   w.write_u32(static_cast<std::uint32_t>(tokens.size()));
   for (const auto& [offset, t] : tokens) {
     write_u128(w, offset);
@@ -103,13 +104,11 @@ std::vector<std::uint8_t> encode_parts(std::uint8_t kind, const Cidr& range,
     w.write_u32(t.version);
     write_u128(w, t.free);
   }
-  return w.take();
 }
 
-// A ring and a slice share one layout; the caller checks what its kind needs.
-Result<RingSlice> decode_parts(std::span<const std::uint8_t> bytes, std::uint8_t kind,
-                               std::string_view what) {
-  ByteReader r(bytes);
+// A ring and a slice share one layout up to the tokens; the caller checks what its kind
+// needs and reads what follows.
+Result<RingSlice> read_parts(ByteReader& r, std::uint8_t kind, std::string_view what) {
   if (auto k = expect_kind(r, kind, what); !k) return k.error();
   auto range = read_cidr(r);
   if (!range) return range.error();
@@ -134,11 +133,58 @@ Result<RingSlice> decode_parts(std::span<const std::uint8_t> bytes, std::uint8_t
     if (!free) return free.error();
     tokens.emplace_hint(tokens.end(), *offset, Token{PeerName(*owner), *version, *free});
   }
-  if (auto end = r.expect_end(what); !end) return end.error();
   return RingSlice{*range, std::move(*seeds), std::move(*removed), std::move(tokens)};
 }
 
+Result<Membership> read_membership(ByteReader& r) {
+  Membership m;
+  auto n_members = read_count(r, 8, "members");
+  if (!n_members) return n_members.error();
+  m.members.reserve(*n_members);
+  for (std::uint32_t i = 0; i < *n_members; ++i) {
+    auto v = r.read_u64("member");
+    if (!v) return v.error();
+    if (!m.members.empty() && !(m.members.back() < PeerName(*v))) {
+      return Error(Errc::parse_error, "members not strictly increasing");
+    }
+    m.members.emplace_back(*v);
+  }
+  auto n = read_count(r, 8 + 4, "removal acks");
+  if (!n) return n.error();
+  for (std::uint32_t i = 0; i < *n; ++i) {
+    auto gone = r.read_u64("acknowledged removal");
+    if (!gone) return gone.error();
+    if (!m.acks.empty() && !(std::prev(m.acks.end())->first < PeerName(*gone))) {
+      return Error(Errc::parse_error, "removal acks not strictly increasing");
+    }
+    auto by = read_names(r, "acknowledgers");
+    if (!by) return by.error();
+    m.acks.emplace_hint(m.acks.end(), PeerName(*gone), std::move(*by));
+  }
+  auto settled = read_names(r, "settled removals");
+  if (!settled) return settled.error();
+  m.settled = std::move(*settled);
+  return m;
+}
+
 }  // namespace
+
+std::vector<std::uint8_t> encode_join(PeerName peer) {
+  ByteWriter w;
+  w.write_u8(kJoinMessage);
+  w.write_u64(peer.value());
+  return w.take();
+}
+
+Result<PeerName> decode_join(std::span<const std::uint8_t> bytes) {
+  ByteReader r(bytes);
+  if (auto k = expect_kind(r, kJoinMessage, "a join"); !k) return k.error();
+  auto v = r.read_u64("joining peer");
+  if (!v) return v.error();
+  if (auto end = r.expect_end("a join"); !end) return end.error();
+  if (!PeerName(*v).is_valid()) return Error(Errc::parse_error, "a join of peer 0");
+  return PeerName(*v);
+}
 
 std::vector<std::uint8_t> encode_space_request(const Cidr& subnet) {
   ByteWriter w;
@@ -157,23 +203,48 @@ Result<Cidr> decode_space_request(std::span<const std::uint8_t> bytes) {
 }
 
 std::vector<std::uint8_t> encode_ring(const Ring& ring) {
-  return encode_parts(kRingMessage, ring.range(), ring.seeds(), ring.removed(), ring.tokens());
+  ByteWriter w;
+  const Membership& m = ring.membership();
+  std::size_t acks = 0;
+  for (const auto& [gone, by] : m.acks) acks += 12 + 8 * by.size();
+  w.reserve(
+      1 + 18 + 4 * 6 + kTokenBytes * ring.tokens().size() +
+      8 * (ring.seeds().size() + ring.removed().size() + m.members.size() + m.settled.size()) +
+      acks);
+  write_parts(w, kRingMessage, ring.range(), ring.seeds(), ring.removed(), ring.tokens());
+  w.write_u32(static_cast<std::uint32_t>(m.members.size()));
+  for (auto p : m.members) w.write_u64(p.value());
+  w.write_u32(static_cast<std::uint32_t>(m.acks.size()));
+  for (const auto& [gone, by] : m.acks) {
+    w.write_u64(gone.value());
+    write_names(w, by);
+  }
+  write_names(w, m.settled);
+  return w.take();
 }
 
 Result<Ring> decode_ring(std::span<const std::uint8_t> bytes) {
-  auto p = decode_parts(bytes, kRingMessage, "a ring message");
+  ByteReader r(bytes);
+  auto p = read_parts(r, kRingMessage, "a ring message");
   if (!p) return p.error();
+  auto m = read_membership(r);
+  if (!m) return m.error();
+  if (auto end = r.expect_end("a ring message"); !end) return end.error();
   return Ring::from_parts(p->range, std::move(p->tokens), std::move(p->seeds),
-                          std::move(p->removed));
+                          std::move(p->removed), std::move(*m));
 }
 
 std::vector<std::uint8_t> encode_ring_slice(const RingSlice& slice) {
-  return encode_parts(kRingSliceMessage, slice.range, slice.seeds, slice.removed, slice.tokens);
+  ByteWriter w;
+  write_parts(w, kRingSliceMessage, slice.range, slice.seeds, slice.removed, slice.tokens);
+  return w.take();
 }
 
 Result<RingSlice> decode_ring_slice(std::span<const std::uint8_t> bytes) {
-  auto p = decode_parts(bytes, kRingSliceMessage, "a ring slice");
+  ByteReader r(bytes);
+  auto p = read_parts(r, kRingSliceMessage, "a ring slice");
   if (!p) return p.error();
+  if (auto end = r.expect_end("a ring slice"); !end) return end.error();
   for (auto names : {&p->seeds, &p->removed}) {
     if (names->count(PeerName()) > 0) return Error(Errc::parse_error, "ring slice names peer 0");
   }

@@ -101,6 +101,10 @@ wait "$R1"; s1=$?
 wait "$R2"; s2=$?
 check "rmpeer h3 succeeds on h1 and h2 at once" [ "$s1$s2" = 00 ]
 check "h3 shows as removed" contains "$(w 1 status ipam)" "removed (rmpeer)"
+# Both hosts acknowledge the removal (neither reaches h3), which settles it everywhere.
+settled() { w "$1" status ipam | grep -q 'removed (rmpeer)$'; }
+check "h1 sees the removal settled" wait_until 10 settled 1
+check "h2 sees the removal settled" wait_until 10 settled 2
 J=()
 for i in 1 2; do api "$i" allocate "after-$i" 20 "$SUB" >"$T_TMP/inherited-$i" & J+=($!); done
 wait "${J[@]}"

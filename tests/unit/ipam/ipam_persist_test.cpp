@@ -198,8 +198,56 @@ TEST_CASE("ipam: reset leaves a conflicting ring for another, without wiping any
   // ...the other ring is, and all of this holds across a restart.
   REQUIRE(ours->on_gossip(kOther, theirs));
   REQUIRE(ours->flush());
-  CHECK(ours->ring() == other.ring());
+  Ring joined = other.ring();  // the other ring, which this peer now holds too
+  joined.join(kSelf);
+  CHECK(ours->ring() == joined);
   auto again = make(s);
-  CHECK(again->ring() == other.ring());
+  CHECK(again->ring() == joined);
   CHECK(s.get("mesh", "targets").value() == std::optional<std::string>("198.18.0.9\n"));
+}
+
+// Decision 0006: a removed peer's space passes to its heir only once every peer holding the
+// ring has acknowledged the removal; meanwhile an allocation there fails naming who is
+// awaited, and the acknowledgement arrives with the acknowledging peer's whole ring.
+TEST_CASE("ipam: a removed peer's space waits for every holder's acknowledgement",
+          "[ipam][persist]") {
+  store::MemoryStore s;
+  const PeerName kDead(0x1112);  // seeds sorted 1111, 1112, 2222: [0,8) [8,12) [12,16)
+  IpamConfig c;
+  c.self = kSelf;
+  c.range = kRange;
+  c.request_timeout = 1s;
+  c.reachable = [](PeerName p) { return p == kOther; };
+  Ipam ipam(c, s);
+  REQUIRE(ipam.load(TimePoint{}));
+  REQUIRE(ipam.seed({kSelf, kDead, kOther}));
+  ipam.on_tick(TimePoint{});         // joins
+  CHECK_FALSE(ipam.rmpeer(kOther));  // reachable: refused
+  REQUIRE(ipam.rmpeer(kDead));
+  CHECK(ipam.ring().awaiting(kDead) == std::vector<PeerName>{kOther});
+  const Cidr dead_space = *Cidr::parse("10.32.0.8/30");
+  std::optional<Result<Allocation>> got;
+  ipam.allocate("c1", dead_space, TimePoint{}, [&got](Result<Allocation> r) { got = r; });
+  REQUIRE(ipam.flush());
+  CHECK_FALSE(got);  // waits: the space has no owner yet
+  ipam.on_tick(TimePoint{} + 2s);
+  REQUIRE(got);
+  REQUIRE_FALSE(*got);
+  CHECK_THAT(got->error().message(), Catch::Contains("awaiting " + kOther.to_string()));
+  CHECK_THAT(got->error().message(), Catch::Contains("removed peer " + kDead.to_string()));
+  // The other peer acknowledges: its whole ring arrives with the ack. This peer, the heir
+  // of [8,12), settles the removal and allocates there.
+  Ring theirs = ipam.ring();
+  REQUIRE(theirs.acknowledge(kOther, kDead));
+  REQUIRE(ipam.on_gossip(kOther, encode_ring(theirs)));
+  CHECK(ipam.ring().is_settled(kDead));
+  got.reset();
+  ipam.allocate("c2", dead_space, TimePoint{} + 2s, [&got](Result<Allocation> r) { got = r; });
+  REQUIRE(ipam.flush());
+  REQUIRE(got);
+  REQUIRE(*got);
+  CHECK((*got)->address.to_string() == "10.32.0.9");
+  // The settlement is stored: a restart keeps it.
+  auto again = make(s);
+  CHECK(again->ring().is_settled(kDead));
 }

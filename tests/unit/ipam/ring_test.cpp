@@ -54,6 +54,15 @@ struct Model {
   }
 };
 
+// rmpeer of `p`, then acknowledged by every peer holding the ring: its space passes to heirs.
+void remove_settled(Ring& ring, PeerName p) {
+  if (ring.is_removed(p)) return;
+  ring.remove_peer(p);
+  for (auto q : ring.awaiting(p)) REQUIRE(ring.acknowledge(q, p));
+  REQUIRE(ring.settle());
+  REQUIRE(ring.is_settled(p));
+}
+
 void check_against(const Ring& ring, const Model& m) {
   REQUIRE(ring.check_invariants());
   for (std::size_t i = 0; i < m.owner.size(); ++i) {
@@ -115,7 +124,12 @@ struct Replicas {
       const u128 from = slice->tokens.begin()->first;
       for (u128 a = from; a < *to; ++a) {
         INFO("address offset " << static_cast<std::uint64_t>(a) << " in a merged slice");
-        REQUIRE(lagging.owner_of(a) == ring.owner_of(a));
+        const auto mine = lagging.owner_of(a);
+        // A removal it has not seen settled (whole rings carry that) leaves the space
+        // ownerless here for now, which is safe; anything else must agree.
+        const u128 token = std::prev(lagging.tokens().upper_bound(a))->first;
+        if (!mine && lagging.unsettled_removal(token)) continue;
+        REQUIRE(mine == ring.owner_of(a));
       }
     }
     check_bounded(lagging, "lagging");
@@ -203,7 +217,7 @@ void random_history(const char* range, std::uint64_t seed, int steps) {
       }
     } else {  // rmpeer, keeping at least two peers present
       if (ring.removed().size() + 2 < peers.size()) {
-        ring.remove_peer(self);
+        remove_settled(ring, self);
         m.remove(self);
       }
     }
@@ -273,23 +287,109 @@ TEST_CASE("two rmpeers of one dead peer on two sides of a partition give one own
           "[ipam][ring]") {
   Ring base(cidr("10.32.0.0/24"));
   REQUIRE(base.seed({peer(1), peer(2), peer(3)}));
-  // Peer 2 dies. Each side removes it, and each side's heir starts using the space.
+  for (std::uint64_t p = 1; p <= 3; ++p) base.join(peer(p));
+  // Peer 2 dies. Each side removes it and acknowledges; neither side alone settles it, so
+  // nobody uses its space during the partition.
   Ring left = base, right = base;
   left.remove_peer(peer(2));
+  REQUIRE(left.acknowledge(peer(1), peer(2)));
   right.remove_peer(peer(2));
-  const auto heir_left = left.owner_of(left.spans_of(peer(1)).back().end - 1);
-  const auto heir_right = right.owner_of(right.spans_of(peer(1)).back().end - 1);
-  CHECK(heir_left == heir_right);
-  // The heir on the left gives part of the inherited space away meanwhile.
-  const Span inherited = left.spans_of(*heir_left).back();
-  REQUIRE(left.grant(*heir_left, {inherited.end - 4, inherited.end}, peer(3)));
-  Ring merged = left;
+  REQUIRE(right.acknowledge(peer(3), peer(2)));
+  CHECK_FALSE(left.settle());
+  CHECK_FALSE(right.settle());
+  CHECK(left.awaiting(peer(2)) == std::vector<PeerName>{peer(3)});
+  const u128 dead = base.spans_of(peer(2)).front().start;
+  CHECK_FALSE(left.owner_of(dead));
+  CHECK(left.unsettled_removal(dead) == peer(2));
+  CHECK_FALSE(right.owner_of(dead));
+  CHECK(left.owned_by(peer(1)) == base.owned_by(peer(1)));  // its own space is untouched
+  // The heal: each side's whole ring reaches the other; both settle on one heir.
+  Ring merged = left, merged2 = right;
   REQUIRE(merged.merge(right));
-  Ring merged2 = right;
   REQUIRE(merged2.merge(left));
+  CHECK(merged == merged2);
+  REQUIRE(merged.settle());
+  REQUIRE(merged2.settle());
+  CHECK(merged == merged2);
+  const auto heir = merged.owner_of(dead);
+  REQUIRE(heir);
+  CHECK(heir == merged2.owner_of(dead));
+  // The heir gives part of the inherited space away; the other replica takes it.
+  const Span inherited = merged.spans_of(*heir).back();
+  REQUIRE(merged.grant(*heir, {inherited.end - 4, inherited.end}, peer(3)));
+  REQUIRE(merged2.merge(merged));
   CHECK(merged == merged2);
   CHECK(merged.owned_by(peer(2)) == 0);
   CHECK(merged.owned_by(peer(1)) + merged.owned_by(peer(3)) == merged.size());
+}
+
+// Seed 6479 of the 100-peer simulation: a peer split its token and granted part of it just
+// before it died; only one side of the partition heard. The other side's heir took the
+// whole token and allocated an address the grantee also allocated. With removals settled
+// only by everyone's acknowledgement, the heir waits for the grantee's side, whose whole
+// ring brings the grant.
+TEST_CASE("a grant the dead peer made, heard on one side only, is not inherited on the other",
+          "[ipam][ring]") {
+  Ring base(cidr("10.32.0.0/24"));
+  REQUIRE(base.seed({peer(1), peer(2), peer(3), peer(4)}));  // tokens at 0, 64, 128, 192
+  for (std::uint64_t p = 1; p <= 4; ++p) base.join(peer(p));
+  // Peer 2 grants [96,128) to peer 4; only the right side hears it. Then peer 2 dies.
+  Ring right = base;
+  REQUIRE(right.grant(peer(2), {96, 128}, peer(4)));
+  Ring left = base;
+  // rmpeer on both sides; everyone on each side acknowledges.
+  left.remove_peer(peer(2));
+  right.remove_peer(peer(2));
+  REQUIRE(left.acknowledge(peer(1), peer(2)));
+  REQUIRE(left.acknowledge(peer(3), peer(2)));
+  REQUIRE(right.acknowledge(peer(4), peer(2)));
+  CHECK_FALSE(left.settle());
+  CHECK(left.awaiting(peer(2)) == std::vector<PeerName>{peer(4)});
+  // The old rule gave the left's heir (peer 1) all of [64,128), peer 4's [96,128) included.
+  for (u128 a = 64; a < 128; ++a) CHECK_FALSE(left.owner_of(a));
+  CHECK(right.owner_of(100) == peer(4));  // the grantee's own space is its own
+  // Peer 4's acknowledgement arrives with its whole ring: the grant comes with it.
+  REQUIRE(left.merge(right));
+  REQUIRE(left.settle());
+  for (u128 a = 64; a < 96; ++a) CHECK(left.owner_of(a) == peer(1));
+  for (u128 a = 96; a < 128; ++a) CHECK(left.owner_of(a) == peer(4));
+  // A slice never carries acknowledgements or settlements (its tokens may be partial).
+  Ring stale = base;
+  stale.remove_peer(peer(2));
+  REQUIRE(left.take_changes()->tokens.size() == left.tokens().size());  // acks: the whole ring
+  REQUIRE(left.grant(peer(1), {64, 72}, peer(3)));
+  auto slice = left.take_changes();
+  REQUIRE(slice);
+  REQUIRE(slice->tokens.size() < left.tokens().size());
+  REQUIRE(stale.merge(*slice));
+  CHECK_FALSE(stale.is_settled(peer(2)));
+  REQUIRE(stale.merge(left));
+  CHECK(stale.is_settled(peer(2)));
+  CHECK(stale.owner_of(100) == peer(4));
+}
+
+TEST_CASE("a removal is acknowledged only once, never by a removed peer, and settles for good",
+          "[ipam][ring]") {
+  Ring ring(cidr("10.32.0.0/24"));
+  REQUIRE(ring.seed({peer(1), peer(2), peer(3)}));
+  CHECK_FALSE(ring.acknowledge(peer(1), peer(2)));  // not removed
+  ring.remove_peer(peer(2));
+  ring.remove_peer(peer(3));
+  REQUIRE(ring.acknowledge(peer(1), peer(2)));
+  CHECK_FALSE(ring.acknowledge(peer(1), peer(2)));
+  CHECK_FALSE(ring.acknowledge(peer(3), peer(2)));  // a removed peer's ack counts for nothing
+  // Peer 2's removal waits for nobody now (peer 3 is removed too); peer 3's waits for peer 1.
+  CHECK(ring.awaiting(peer(3)) == std::vector<PeerName>{peer(1)});
+  REQUIRE(ring.settle());
+  CHECK(ring.is_settled(peer(2)));
+  CHECK_FALSE(ring.is_settled(peer(3)));
+  CHECK(ring.membership().acks.count(peer(2)) == 0);  // settled: its acks are dropped
+  // A peer joining later does not unsettle it.
+  CHECK(ring.join(peer(9)));
+  CHECK_FALSE(ring.join(peer(9)));
+  CHECK(ring.is_settled(peer(2)));
+  CHECK(ring.awaiting(peer(3)) == std::vector<PeerName>{peer(1), peer(9)});
+  REQUIRE(ring.check_invariants());
 }
 
 TEST_CASE("a slice carries the changed tokens with what bounds them", "[ipam][ring]") {

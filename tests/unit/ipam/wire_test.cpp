@@ -4,7 +4,7 @@
 // invalid input without throwing.
 //
 // import struct, ipaddress
-// def enc(cidr, seeds, removed, tokens):
+// def enc(cidr, seeds, removed, tokens, members, acks, settled):
 //     n = ipaddress.ip_network(cidr)
 //     b = bytes([1, n.version]) + n.network_address.packed + bytes([n.prefixlen])
 //     for names in (seeds, removed):
@@ -13,9 +13,15 @@
 //     b += struct.pack('>I', len(tokens))
 //     for off, owner, ver, free in tokens:
 //         b += struct.pack('>QQQIQQ', off >> 64, off % 2**64, owner, ver, free >> 64, free % 2**64)
-//     return b
-// enc('10.32.0.0/24', [0x1111, 0x2222], [0x2222],
-//     [(0, 0x1111, 3, 100), (128, 0x2222, 1, 72), (200, 0x3333, 2, 0)]).hex()
+//     b += names(members) + struct.pack('>I', len(acks))
+//     for gone in sorted(acks):
+//         b += struct.pack('>Q', gone) + names(acks[gone])
+//     return b + names(settled)
+// def names(ns):
+//     return struct.pack('>I', len(ns)) + b''.join(struct.pack('>Q', x) for x in sorted(ns))
+// enc('10.32.0.0/24', [0x1111, 0x2222], [0x2222, 0x4444],
+//     [(0, 0x1111, 3, 100), (128, 0x2222, 1, 72), (200, 0x3333, 2, 0)],
+//     [0x1111, 0x3333], {0x4444: [0x1111]}, [0x2222]).hex()
 #include "weft/ipam/wire.hpp"
 
 #include "weft/base/rng.hpp"
@@ -31,10 +37,14 @@ namespace {
 using weft::testing::unhex;
 
 const char* kKat =
-    "01040a2000001800000002000000000000111100000000000022220000000100000000000022220000000300000000"
-    "0000000000000000000000000000000000001111000000030000000000000000000000000000006400000000000000"
-    "0000000000000000800000000000002222000000010000000000000000000000000000004800000000000000000000"
-    "0000000000c800000000000033330000000200000000000000000000000000000000";
+    "01040a2000001800000002000000000000111100000000000022220000000200000000000022220000000000004444"
+    "0000000300000000000000000000000000000000000000000000111100000003000000000000000000000000000000"
+    "6400000000000000000000000000000080000000000000222200000001000000000000000000000000000000480000"
+    "00000000000000000000000000c8000000000000333300000002000000000000000000000000000000000000000200"
+    "0000000000111100000000000033330000000100000000000044440000000100000000000011110000000100000000"
+    "00002222";
+// The membership block at the end of kKat: members 4 + 2 x 8, acks 4 + 8 + 4 + 8, settled 4 + 8.
+constexpr std::size_t kKatMembershipBytes = 56;
 
 }  // namespace
 
@@ -47,7 +57,10 @@ TEST_CASE("ring codec: known answer from an independent encoder", "[ipam][wire]"
   CHECK(ring->is_removed(PeerName(0x2222)));
   REQUIRE(ring->tokens().size() == 3);
   CHECK(ring->tokens().at(128) == Token{PeerName(0x2222), 1, 72});
-  CHECK(ring->owner_of(150) == PeerName(0x1111));  // heir of the removed peer
+  CHECK(ring->owner_of(150) == PeerName(0x1111));  // heir of the removed (settled) peer
+  CHECK(ring->membership().members == std::vector<PeerName>{PeerName(0x1111), PeerName(0x3333)});
+  CHECK(ring->membership().acks.at(PeerName(0x4444)) == std::set<PeerName>{PeerName(0x1111)});
+  CHECK(ring->awaiting(PeerName(0x4444)) == std::vector<PeerName>{PeerName(0x3333)});
   CHECK(encode_ring(*ring) == bytes);
 }
 
@@ -57,6 +70,14 @@ TEST_CASE("ring codec: random rings round trip", "[ipam][wire]") {
     Ring ring(*Cidr::parse(range));
     REQUIRE(ring.seed({PeerName(1), PeerName(2), PeerName(3)}));
     for (int i = 0; i < 50; ++i) {
+      if (i == 10) ring.join(PeerName(1 + rng.uniform(3)));
+      if (i == 25) ring.remove_peer(PeerName(4));
+      if (i == 30) ring.acknowledge(PeerName(2), PeerName(4));
+      if (i == 40) {
+        ring.acknowledge(PeerName(1), PeerName(4));
+        ring.acknowledge(PeerName(3), PeerName(4));
+        CHECK(ring.settle());
+      }
       const PeerName self(1 + rng.uniform(3));
       const auto spans = ring.spans_of(self);
       if (spans.empty()) continue;
@@ -64,7 +85,6 @@ TEST_CASE("ring codec: random rings round trip", "[ipam][wire]") {
       const u128 a =
           s.start + rng.uniform(static_cast<std::uint64_t>(std::min<u128>(s.size(), 1000)));
       (void)ring.grant(self, {a, a + 1}, PeerName(1 + rng.uniform(4)));
-      if (i == 25) ring.remove_peer(PeerName(4));
       auto back = decode_ring(encode_ring(ring));
       REQUIRE(back);
       CHECK(*back == ring);
@@ -93,22 +113,32 @@ TEST_CASE("ring codec: bad input is an error value", "[ipam][wire]") {
   std::swap_ranges(swapped.begin() + 11, swapped.begin() + 19, swapped.begin() + 19);
   CHECK_FALSE(decode_ring(swapped));
   auto too_free = good;  // free 72 -> 73 on a 72-address token
-  too_free[too_free.size() - 44 - 1] = 73;
+  too_free[too_free.size() - kKatMembershipBytes - 44 - 1] = 73;
   auto tf = decode_ring(too_free);
   REQUIRE_FALSE(tf);
   CHECK(tf.error().message().find("invariant") != std::string::npos);
+  auto ack_of_present = good;  // the ack names 0x4444, removed; 0x3333 is not
+  ack_of_present[ack_of_present.size() - 12 - 8 - 4 - 2] = 0x33;
+  ack_of_present[ack_of_present.size() - 12 - 8 - 4 - 1] = 0x33;
+  auto ap = decode_ring(ack_of_present);
+  REQUIRE_FALSE(ap);
+  CHECK(ap.error().message().find("not removed") != std::string::npos);
 }
 
 TEST_CASE("ring slice codec: the ring layout under kind 4, round trips, bad input",
           "[ipam][wire]") {
   auto bytes = unhex(kKat);
   bytes[0] = kRingSliceMessage;
+  bytes.resize(bytes.size() - kKatMembershipBytes);  // slices carry no membership
   auto slice = decode_ring_slice(bytes);
   REQUIRE(slice);
   CHECK(slice->tokens.size() == 3);
   CHECK(encode_ring_slice(*slice) == bytes);
   CHECK_FALSE(decode_ring(bytes));  // kinds are not interchangeable
   CHECK_FALSE(decode_ring_slice(unhex(kKat)));
+  auto with_membership = unhex(kKat);
+  with_membership[0] = kRingSliceMessage;
+  CHECK_FALSE(decode_ring_slice(with_membership));
   for (std::size_t cut = 0; cut < bytes.size(); ++cut) {
     REQUIRE_FALSE(decode_ring_slice(std::span(bytes.data(), cut)));
   }

@@ -92,6 +92,9 @@ struct IpamPeer {
   double active = 0;   ///< owned minus reported free (this peer: its own exact count)
   bool reachable = true;
   bool removed = false;  ///< rmpeer'd
+  /// A removal not settled yet: the peers whose acknowledgement its space waits for (names;
+  /// nobody uses that space meanwhile, decision 0006). Empty once settled.
+  std::vector<std::string> awaiting;
 };
 
 struct IpamReport {

@@ -19,6 +19,8 @@ class ByteWriter {
   ByteWriter() = default;
   explicit ByteWriter(std::vector<std::uint8_t> initial) : buf_(std::move(initial)) {}
 
+  /// Room for `n` more bytes (an encoder that knows its size avoids regrowing).
+  void reserve(std::size_t n) { buf_.reserve(buf_.size() + n); }
   void write_u8(std::uint8_t v) { buf_.push_back(v); }
   void write_u16(std::uint16_t v);
   void write_u32(std::uint32_t v);

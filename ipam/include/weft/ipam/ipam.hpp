@@ -65,7 +65,9 @@ class Ipam : public gossip::Gossiper {
   /// On failure nothing is acknowledged (their Done gets the error) and the in-memory state
   /// goes back to what the store holds.
   Result<void> flush();
-  [[nodiscard]] bool needs_flush() const { return !batch_.empty() || !acks_.empty(); }
+  [[nodiscard]] bool needs_flush() const {
+    return ring_dirty_ || !batch_.empty() || !acks_.empty();
+  }
 
   /// The channel to send on (from Mesh::register_channel).
   void attach(gossip::GossipChannel channel) { channel_.emplace(std::move(channel)); }
@@ -97,7 +99,8 @@ class Ipam : public gossip::Gossiper {
   /// The allocation freed, or nullopt when nothing held `address`.
   std::optional<Allocation> free_address(const IpAddress& address);
   std::vector<Allocation> gc(const std::set<std::string>& live);
-  /// rmpeer: `peer` is dead; its space passes to heirs everywhere (decision 0006).
+  /// rmpeer: `peer` is dead; its space passes to heirs everywhere once every peer holding the
+  /// ring has acknowledged the removal (decision 0006).
   Result<void> rmpeer(PeerName peer);
 
   void on_tick(TimePoint now);
@@ -124,7 +127,9 @@ class Ipam : public gossip::Gossiper {
     Done done;
     std::vector<PeerName> asked;
   };
-  Result<bool> merge_bytes(std::span<const std::uint8_t> payload);
+  /// Merges a ring, slice or join; `acks_only` says whether a whole ring brought nothing but
+  /// new members or acks.
+  Result<bool> merge_bytes(std::span<const std::uint8_t> payload, bool* acks_only = nullptr);
   /// Commits this peer's own ring change, then broadcasts it; undone when the commit fails.
   Result<void> commit_own_ring_change();
   Result<void> reload();
@@ -134,6 +139,9 @@ class Ipam : public gossip::Gossiper {
   void record_freed(const std::vector<Allocation>& freed);
   void dirty();
   void report_free_counts();
+  /// Joins the ring once this peer holds one, acknowledges removals of peers it cannot
+  /// reach, and settles those everyone acknowledged; broadcasts the whole ring if any.
+  void keep_membership();
   /// After the consensus state changed: store our own entry before anyone sees it, tell the
   /// neighbours, and seed the ring once decided.
   void consensus_changed();
@@ -148,6 +156,7 @@ class Ipam : public gossip::Gossiper {
   store::Batch batch_;                             // uncommitted changes, in order
   std::vector<std::pair<Done, Allocation>> acks_;  // allocations in batch_
   bool flush_requested_ = false;
+  bool ring_dirty_ = false;  // the ring changed since the batch last got it (flush puts it)
   bool free_dirty_ = false;
   TimePoint next_free_report_{};
   Ring ring_;
@@ -158,6 +167,7 @@ class Ipam : public gossip::Gossiper {
   std::optional<std::string> stored_consensus_;   // our entry as loaded, for start_consensus
   std::set<std::set<PeerName>> rejected_seeds_;   // rings left by reset_ring
   std::string conflict_;
+  bool settle_due_ = true;  // the ring changed since removals were last checked for settling
   std::deque<Pending> pending_;
   TimePoint now_{};
   IpamStats stats_;
