@@ -101,6 +101,8 @@ int main(int argc, char** argv) {
   free_cmd->add_option("id", ipam_id, "container id")->required();
   auto* reset = ipam_cmd->add_subcommand(
       "reset", "leave this peer's ring for another (after a ring conflict; no addresses held)");
+  auto* leave = ipam_cmd->add_subcommand(
+      "leave", "hand this peer's space to a live peer before decommissioning the host");
   auto* lookup = ipam_cmd->add_subcommand("lookup", "the addresses held for a container id");
   lookup->add_option("id", ipam_id, "container id")->required();
 
@@ -151,6 +153,7 @@ int main(int argc, char** argv) {
     return show(client, "/ipam/free", run_dir, "POST", "{\"id\": " + quote(ipam_id) + "}");
   }
   if (*reset) return show(client, "/ipam/reset", run_dir, "POST");
+  if (*leave) return show(client, "/ipam/leave", run_dir, "POST");
   if (*lookup) return show(client, "/ipam/lookup?id=" + weft::api::url_encode(ipam_id), run_dir);
   if (*dns_add || *dns_remove) {
     std::string body = "{\"name\": " + quote(dns_name) + ", \"addresses\": [";

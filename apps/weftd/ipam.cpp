@@ -310,6 +310,16 @@ void Daemon::add_ipam_routes() {
         "left this peer's IP allocation ring; it joins the next ring with other seeds that "
         "reaches it\n");
   });
+  routes_.add("POST", "/ipam/leave", [this](const HttpRequest&) {
+    auto to = ipam_->leave();
+    if (!to) return HttpResponse::error(http_status(to.error()), to.error().message());
+    runner_->kick();
+    const std::string n = mesh_->nickname_of(*to);
+    return HttpResponse::text("left the IP allocation ring: this peer's space went to " +
+                              to->to_string() + (n.empty() ? "" : " (" + n + ")") +
+                              "; it allocates nothing from now on. Stop weftd and decommission "
+                              "the host; the others settle its removal once it is gone\n");
+  });
   routes_.add("POST", "/ipam/rmpeer", [this](const HttpRequest& req) {
     auto j = body_object(req);
     if (!j) return HttpResponse::error(400, j.error().message());
@@ -387,6 +397,9 @@ api::IpamReport Daemon::ipam_report() const {
     return r;
   }
   r.status = ipam_problem_.empty() ? "ready" : ipam_problem_;
+  if (ring.is_removed(identity_.name)) {
+    r.status = "removed from the ring (rmpeer, or weft ipam leave): allocates nothing";
+  }
   if (!ipam_->conflict().empty()) r.status = "ready, but in conflict: " + ipam_->conflict();
   const double total = static_cast<double>(ring.size());
   std::map<PeerName, api::IpamPeer> peers;

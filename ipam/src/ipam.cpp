@@ -70,8 +70,10 @@ Result<void> Ipam::flush() {
     ++stats_.commit_failures;
     const Error e = w.error().wrap("commit the IPAM state");
     log::error("ipam: {}; the last changes are undone", e.message());
-    if (auto r = reload(); !r)
+    if (auto r = reload(); !r) {
       log::error("ipam: reload after a failed commit: {}", r.error().message());
+      ring_dirty_ = true;  // memory is ahead of the store: the next commit writes the ring
+    }
     for (auto& [done, a] : acks) {
       if (done) done(e);
     }
@@ -171,6 +173,13 @@ Result<void> Ipam::reset_ring() {
                      " addresses of its ring: free them first (`weft ps` lists them)");
   }
   if (ring_.empty()) return ok();
+  // Hand this peer's space to a peer staying in that ring and remove itself there, so its
+  // removals do not wait for this peer forever (it stays reachable, holding another ring).
+  if (!ring_.is_removed(config_.self)) {
+    if (auto l = leave(); !l) {
+      log::info("ipam: left the ring without handing its space over: {}", l.error().message());
+    }
+  }
   rejected_seeds_.insert(ring_.seeds());
   const Ring before = ring_;
   ring_ = Ring(config_.range);
@@ -316,6 +325,49 @@ Result<void> Ipam::rmpeer(PeerName peer) {
   return ok();
 }
 
+Result<PeerName> Ipam::leave() {
+  if (ring_.empty()) return Error(Errc::invalid_argument, "this peer holds no ring to leave");
+  if (ring_.is_removed(config_.self)) {
+    return Error(Errc::invalid_argument, "this peer has left the ring already");
+  }
+  if (!allocator_.allocations().empty()) {
+    return Error(Errc::invalid_argument,
+                 "this peer holds " + std::to_string(allocator_.allocations().size()) +
+                     " addresses: stop their containers or free them first (`weft ps` lists "
+                     "them)");
+  }
+  // The heir of everything: the reachable peer that owns most (ties: the lowest name).
+  std::optional<PeerName> to;
+  u128 most = 0;
+  std::set<PeerName> seen;
+  for (const auto& [offset, t] : ring_.tokens()) {
+    const auto owner = ring_.effective_owner(offset);
+    if (!owner || *owner == config_.self || !seen.insert(*owner).second) continue;
+    if (!config_.reachable(*owner)) continue;
+    const u128 n = ring_.owned_by(*owner);
+    if (!to || n > most) {
+      to = *owner;
+      most = n;
+    }
+  }
+  if (!to) {
+    return Error(Errc::unavailable,
+                 "no peer that owns space is reachable to take this peer's space: connect "
+                 "this peer to the mesh first (`weft status` lists its connections)");
+  }
+  const Ring before = ring_;
+  for (const auto& span : ring_.spans_of(config_.self)) {
+    if (auto g = ring_.grant(config_.self, span, *to); !g) {
+      ring_ = before;
+      return g.error().wrap("hand this peer's space to " + to->to_string());
+    }
+  }
+  ring_.remove_peer(config_.self);
+  if (auto c = commit_own_ring_change(); !c) return c.error();
+  log::info("ipam: left the ring; its space went to {}", to->to_string());
+  return *to;
+}
+
 void Ipam::keep_membership() {
   if (ring_.empty() || ring_.is_removed(config_.self)) return;
   const bool joined = ring_.join(config_.self);
@@ -354,7 +406,8 @@ void Ipam::keep_membership() {
     bool broadcast = false;
     for (auto gone : acked) {
       std::optional<PeerName> to;
-      for (auto p : ring_.membership().acks.at(gone)) {
+      const auto acks = ring_.membership().acks.find(gone);
+      for (auto p : acks == ring_.membership().acks.end() ? std::set<PeerName>{} : acks->second) {
         if (p != config_.self && config_.reachable(p)) {
           to = p;
           break;
@@ -420,6 +473,11 @@ std::string Ipam::no_space_reason(const Pending& p) const {
   if (ring_.empty()) {
     return "the IP allocation ring is not initialised yet (no seed or consensus); check "
            "--ipalloc-init on every peer";
+  }
+  if (ring_.is_removed(config_.self)) {
+    return "this peer was removed from the IP allocation ring (`weft rmpeer` elsewhere, or "
+           "`weft ipam leave` here) and allocates nothing; to take part again, start it "
+           "with a new identity (a fresh --data-dir)";
   }
   const Cidr& range = ring_.range();
   const u128 s0 = to_u128(p.subnet.first()) - to_u128(range.first());

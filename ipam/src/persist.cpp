@@ -4,6 +4,8 @@
 #include "weft/base/uint128.hpp"
 #include "weft/ipam/wire.hpp"
 
+#include <vector>
+
 namespace weft::ipam {
 
 namespace {
@@ -94,8 +96,15 @@ Result<Persisted> load_persisted(store::Store& store, const Cidr& range) {
   for (const auto& e : *entries) {
     const std::string_view key = e.key;
     if (key == kRingKey) {
-      auto ring = decode_ring(
-          std::span(reinterpret_cast<const std::uint8_t*>(e.value.data()), e.value.size()));
+      const auto bytes =
+          std::span(reinterpret_cast<const std::uint8_t*>(e.value.data()), e.value.size());
+      auto ring = decode_ring(bytes);
+      if (!ring) {
+        // Stored before rings carried their membership (an empty one is 3 zero counts).
+        std::vector<std::uint8_t> older(bytes.begin(), bytes.end());
+        older.resize(older.size() + 12, 0);
+        if (auto upgraded = decode_ring(older)) ring = std::move(upgraded);
+      }
       if (!ring) return damaged("ring: " + ring.error().message());
       if (!(ring->range() == range)) {
         return Error(Errc::invalid_argument,

@@ -227,12 +227,20 @@ Result<void> Ring::report_free(PeerName self, u128 token, u128 free) {
 
 void Ring::remove_peer(PeerName peer) {
   if (!removed_.insert(peer).second) return;
+  removed_grew();
   names_changed_ = true;
   // No token changes, but receivers compute the heirs of these tokens: send them, with
   // what bounds them.
   for (const auto& [offset, t] : tokens_) {
     if (t.owner == peer) note_change(offset);
   }
+}
+
+void Ring::removed_grew() {
+  // An ack vouches for what its sender knew under the removed set it saw. A peer removed
+  // since may have told others of a dead peer's changes after they acknowledged (and will
+  // never acknowledge itself), so every unsettled removal is acknowledged again.
+  membership_.acks.clear();
 }
 
 bool Ring::join(PeerName peer) {
@@ -300,7 +308,7 @@ bool Ring::settle() {
   return any;
 }
 
-bool Ring::merge_membership(const Membership& other) {
+bool Ring::merge_membership(const Membership& other, bool take_acks) {
   // Usually nothing is new: a linear walk of the sorted sets says so before any insert.
   if (other == membership_) return false;
   bool changed = false;
@@ -319,7 +327,7 @@ bool Ring::merge_membership(const Membership& other) {
     membership_.acks.erase(p);  // settled: the acks did their work
   }
   for (const auto& [gone, by] : other.acks) {
-    if (is_settled(gone) || !removed_.count(gone)) continue;
+    if (!take_acks || is_settled(gone) || !removed_.count(gone)) continue;
     auto& mine = membership_.acks[gone];
     for (auto p : by) changed |= mine.insert(p).second;
   }
@@ -374,8 +382,10 @@ Result<bool> Ring::merge(const Ring& other, bool* acks_only) {
   auto changed = merge_parts(other.range_, other.seeds_, other.removed_, other.tokens_);
   if (!changed) return changed;
   // After the tokens: the acks this ring takes come with every token their senders knew.
+  // Acks made under fewer removed peers than the merged set do not count (removed_grew).
   const auto settled = membership_.settled.size();
-  const bool membership = merge_membership(other.membership_);
+  const bool membership =
+      merge_membership(other.membership_, other.removed_.size() == removed_.size());
   if (acks_only != nullptr) {
     *acks_only = membership && !*changed && settled == membership_.settled.size();
   }
@@ -426,7 +436,10 @@ Result<bool> Ring::merge_parts(const Cidr& range, const std::set<PeerName>& seed
     seeds_ = seeds;
     changed = true;
   }
-  for (auto p : removed) changed |= removed_.insert(p).second;
+  bool grew = false;
+  for (auto p : removed) grew |= removed_.insert(p).second;
+  if (grew) removed_grew();
+  changed |= grew;
   // A free count was written for the token's range at its writer. A replica that holds a
   // token inside that range (a split) without the version that clamped the count to it (a
   // slice of the split can arrive before, or without, the free report or clamp of the token

@@ -251,3 +251,76 @@ TEST_CASE("ipam: a removed peer's space waits for every holder's acknowledgement
   auto again = make(s);
   CHECK(again->ring().is_settled(kDead));
 }
+
+TEST_CASE("ipam: leave hands all space to a reachable peer and removes this one",
+          "[ipam][persist]") {
+  store::MemoryStore s;
+  IpamConfig c;
+  c.self = kSelf;
+  c.range = kRange;
+  c.request_timeout = 1s;
+  bool other_up = false;
+  c.reachable = [&other_up](PeerName p) { return other_up && p == kOther; };
+  Ipam ipam(c, s);
+  REQUIRE(ipam.load(TimePoint{}));
+  REQUIRE(ipam.seed({kSelf, kOther}));
+  ipam.on_tick(TimePoint{});
+  Outcome a;
+  allocate(ipam, "c1", a);
+  REQUIRE(ipam.flush());
+  REQUIRE(a.got);
+  REQUIRE(*a.got);
+  auto held = ipam.leave();
+  REQUIRE_FALSE(held);  // holds an address
+  CHECK_THAT(held.error().message(), Catch::Contains("holds 1 addresses"));
+  ipam.free_key("c1");
+  REQUIRE(ipam.flush());
+  auto alone = ipam.leave();
+  REQUIRE_FALSE(alone);  // nobody to hand the space to
+  CHECK_THAT(alone.error().message(), Catch::Contains("reachable"));
+  CHECK(ipam.ring().owned_by(kSelf) == kRange.size() / 2);
+  other_up = true;
+  auto to = ipam.leave();
+  REQUIRE(to);
+  CHECK(*to == kOther);
+  CHECK(ipam.ring().is_removed(kSelf));
+  CHECK(ipam.ring().owned_by(kSelf) == 0);
+  CHECK(ipam.ring().owned_by(kOther) == kRange.size());
+  CHECK_FALSE(ipam.leave());  // once
+  // A later removal does not wait for the peer that left.
+  Ring later = ipam.ring();
+  later.join(PeerName(0x4444));
+  later.remove_peer(PeerName(0x4444));
+  CHECK(later.awaiting(PeerName(0x4444)) == std::vector<PeerName>{kOther});
+  // It allocates nothing, and says why; all of this is stored.
+  Outcome b;
+  allocate(ipam, "c2", b);
+  REQUIRE(ipam.flush());
+  ipam.on_tick(TimePoint{} + 2s);
+  REQUIRE(b.got);
+  REQUIRE_FALSE(*b.got);
+  CHECK_THAT(b.got->error().message(), Catch::Contains("removed from the IP allocation ring"));
+  auto again = make(s);
+  CHECK(again->ring().is_removed(kSelf));
+  CHECK(again->ring().owned_by(kOther) == kRange.size());
+}
+
+TEST_CASE("ipam: a ring stored before rings carried their membership still loads",
+          "[ipam][persist]") {
+  Ring ring(kRange);
+  REQUIRE(ring.seed({kSelf, kOther}));
+  auto bytes = encode_ring(ring);
+  REQUIRE(bytes.size() > 12);
+  bytes.resize(bytes.size() - 12);  // the older layout ended after the tokens
+  store::MemoryStore s;
+  REQUIRE(s.put(kStoreNs, "ring",
+                std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())));
+  auto p = load_persisted(s, kRange);
+  REQUIRE(p);
+  REQUIRE(p->ring);
+  CHECK(*p->ring == ring);
+  bytes.resize(bytes.size() - 1);  // anything else still is damage
+  REQUIRE(s.put(kStoreNs, "ring",
+                std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())));
+  CHECK_FALSE(load_persisted(s, kRange));
+}

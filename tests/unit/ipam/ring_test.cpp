@@ -368,6 +368,45 @@ TEST_CASE("a grant the dead peer made, heard on one side only, is not inherited 
   CHECK(stale.owner_of(100) == peer(4));
 }
 
+// The reviewer's case for decision 0006: G acknowledged X's removal before it learned of X's
+// last grant (from Q); Q then died and was removed too, so Q, the only other peer that knew,
+// will never acknowledge. Acks made before a removal no longer count: G acknowledges anew,
+// with the grant in its ring.
+TEST_CASE("acks made before another holder was removed do not count", "[ipam][ring]") {
+  Ring base(cidr("10.32.0.0/24"));
+  REQUIRE(base.seed({peer(1), peer(2), peer(3)}));  // [0,128) 1, [128,192) 2, [192,256) 3
+  for (std::uint64_t p : {1, 2, 3, 5}) base.join(peer(p));
+  Ring q = base;  // X = peer 2 grants [160,192) to G = peer 5; only Q = peer 3 hears
+  REQUIRE(q.grant(peer(2), {160, 192}, peer(5)));
+  Ring c = base, g = base;  // the collector (peer 1, X's heir) and G
+  c.remove_peer(peer(2));
+  REQUIRE(c.acknowledge(peer(1), peer(2)));
+  g.remove_peer(peer(2));
+  REQUIRE(g.acknowledge(peer(5), peer(2)));  // G does not know of the grant yet
+  REQUIRE(c.merge(g));
+  CHECK(c.awaiting(peer(2)) == std::vector<PeerName>{peer(3)});
+  REQUIRE(g.merge(q));  // G learns of the grant from Q; its ack stands as it was
+  CHECK(g.is_removed(peer(2)));
+  // Q dies and is removed at the collector: the acks of X's removal start over.
+  c.remove_peer(peer(3));
+  CHECK(c.membership().acks.empty());
+  REQUIRE(c.acknowledge(peer(1), peer(2)));
+  CHECK_FALSE(c.settle());
+  CHECK(c.awaiting(peer(2)) == std::vector<PeerName>{peer(5)});
+  for (u128 a = 128; a < 192; ++a) CHECK_FALSE(c.owner_of(a));  // not 1's over 5's grant
+  // An ack made under fewer removed peers than the merged ring's is not taken.
+  Ring stale_g = g;  // removed {2}, acked by 5
+  REQUIRE(c.merge(stale_g));
+  CHECK_FALSE(c.settle());
+  // G hears of Q's removal, acknowledges again, and its ring brings the grant.
+  g.remove_peer(peer(3));
+  REQUIRE(g.acknowledge(peer(5), peer(2)));
+  REQUIRE(c.merge(g));
+  REQUIRE(c.settle());
+  for (u128 a = 128; a < 160; ++a) CHECK(c.owner_of(a) == peer(1));
+  for (u128 a = 160; a < 192; ++a) CHECK(c.owner_of(a) == peer(5));
+}
+
 TEST_CASE("a removal is acknowledged only once, never by a removed peer, and settles for good",
           "[ipam][ring]") {
   Ring ring(cidr("10.32.0.0/24"));

@@ -102,6 +102,11 @@ class Ipam : public gossip::Gossiper {
   /// rmpeer: `peer` is dead; its space passes to heirs everywhere once every peer holding the
   /// ring has acknowledged the removal (decision 0006).
   Result<void> rmpeer(PeerName peer);
+  /// Graceful leave, before this host goes for good: grants all of this peer's space to the
+  /// reachable peer that owns most (returned), then removes this peer from the ring, so no
+  /// later removal waits for its acknowledgement. Refused while it holds addresses, when no
+  /// peer is reachable, or when its space borders a removal not settled yet.
+  Result<PeerName> leave();
 
   void on_tick(TimePoint now);
   [[nodiscard]] TimePoint next_deadline() const;

@@ -42,7 +42,9 @@ struct Membership {
   /// Peers that joined (hold a replica of) the ring, sorted and unique: a flat set, since
   /// every whole ring carries all of them and it is read far more often than it grows.
   std::vector<PeerName> members;
-  /// Removed peer -> the members that acknowledged its removal (until it is settled).
+  /// Removed peer -> the members that acknowledged its removal (until it is settled), all
+  /// under this ring's removed set: when that grows, every unsettled removal is acknowledged
+  /// anew (a newly removed peer may have passed on a dead peer's changes after an ack).
   std::map<PeerName, std::set<PeerName>> acks;
   std::set<PeerName> settled;  ///< removals every member acknowledged: heirs may act
   friend bool operator==(const Membership&, const Membership&) = default;
@@ -162,7 +164,9 @@ class Ring {
  private:
   Result<bool> merge_parts(const Cidr& range, const std::set<PeerName>& seeds,
                            const std::set<PeerName>& removed, const std::map<u128, Token>& tokens);
-  bool merge_membership(const Membership& other);
+  /// `take_acks`: whether `other`'s acks were made under this ring's (merged) removed set.
+  bool merge_membership(const Membership& other, bool take_acks);
+  void removed_grew();
   template <typename Visit>
   void for_each_holder(Visit&& visit) const;
   void note_change(u128 offset);
